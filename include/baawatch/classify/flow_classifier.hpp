@@ -1,0 +1,75 @@
+#pragma once
+// The classification chain for one packet thread: nDPI 4.2 first (until it decides or its packet
+// budget is spent, then give up), then our signatures over everything the flow showed (TLS SNI,
+// QUIC SNI, HTTP host, the name its client resolved, the server address, nDPI's labels).
+// A flow is classified once, when nDPI is done with it or when it ends, so the verdict carries
+// all the evidence at once.
+// Thread: one instance per packet thread (it owns an nDPI detection module).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "baawatch/classify/dns_cache.hpp"
+#include "baawatch/classify/signature_matcher.hpp"
+#include "baawatch/classify/verdict.hpp"
+#include "baawatch/common/counters.hpp"
+#include "baawatch/decode/packet.hpp"
+#include "baawatch/flow/flow.hpp"
+
+namespace baawatch::classify {
+
+struct ClassifierOptions {
+  std::uint32_t ndpiPacketBudget = 24;
+  DnsCacheOptions dnsCache;
+};
+
+// What the classifier learned about a flow, for flow records and encounters.
+struct FlowFacts {
+  std::string ndpiLabel;        // "TLS.WhatsApp", "STUN", "Unknown"
+  std::string ndpiCategory;
+  std::string tlsServerName;
+  std::vector<std::string> tlsAlpn;
+  bool tlsEchOffered = false;
+  std::string quicServerName;
+  std::string httpHost;
+  std::string resolvedName;     // the DNS name the client resolved to the server address
+  bool classified = false;
+  std::optional<Verdict> verdict;
+};
+
+class FlowClassifier {
+ public:
+  FlowClassifier(std::shared_ptr<const SignatureCatalog> catalog, ClassifierOptions options);
+  ~FlowClassifier();
+  FlowClassifier(const FlowClassifier&) = delete;
+  FlowClassifier& operator=(const FlowClassifier&) = delete;
+
+  // Feeds one packet of `flow`. Returns true exactly once per flow: on the packet that made it
+  // classified (facts(flow).verdict then says what it is, or nothing).
+  bool onPacket(flow::Flow& flow, const decode::DecodedPacket& packet, flow::Direction direction);
+  // Classifies a flow that ends before nDPI was done. Returns true if it was not classified yet.
+  bool onFlowEnd(flow::Flow& flow);
+
+  // DNS answers feed the cache (call for every DNS response seen).
+  void observeDnsResponse(const IpAddress& client, const decode::DnsMessage& response,
+                          Timestamp time);
+
+  static const FlowFacts* facts(const flow::Flow& flow);
+  const SignatureMatcher& matcher() const { return matcher_; }
+  const Counters& counters() const { return counters_; }
+  const DnsCache& dnsCache() const { return dnsCache_; }
+
+ private:
+  struct Impl;
+  void classify(flow::Flow& flow, Timestamp time);
+
+  std::shared_ptr<const SignatureCatalog> catalog_;
+  SignatureMatcher matcher_;
+  ClassifierOptions options_;
+  DnsCache dnsCache_;
+  std::unique_ptr<Impl> impl_;
+  Counters counters_;
+};
+
+}  // namespace baawatch::classify

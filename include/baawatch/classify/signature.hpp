@@ -1,0 +1,84 @@
+#pragma once
+// The detection knowledge loaded from signatures/services/*.yaml: one ServiceSignature per file.
+// Immutable once loaded; shared read-only by every packet thread through a snapshot.
+// File format: docs/signatures.md.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "baawatch/common/ip_address.hpp"
+
+namespace baawatch::classify {
+
+enum class Category : std::uint8_t { kVideo, kMessaging, kPresence, kVisibilityLoss };
+std::string_view toString(Category category);  // "video", "messaging", "presence", "visibility-loss"
+
+enum class Confidence : std::uint8_t { kLow, kMedium, kHigh };
+std::string_view toString(Confidence confidence);  // "low", "medium", "high"
+
+// What kind of use a rule's match implies; an encounter takes the strongest kind of its flows
+// (call > messaging > web > presence).
+enum class UseKind : std::uint8_t { kPresence, kWeb, kMessaging, kCall };
+std::string_view toString(UseKind kind);  // "presence", "web", "messaging", "call"
+
+enum class BaaStatus : std::uint8_t {
+  kNone,       // vendor offers no BAA for this service
+  kAvailable,  // vendor signs BAAs for some (usually paid/enterprise) plans
+};
+std::string_view toString(BaaStatus status);  // "none", "available"
+
+struct PortRange {
+  std::uint16_t first = 0;
+  std::uint16_t last = 0;
+  bool contains(std::uint16_t port) const { return port >= first && port <= last; }
+};
+
+enum class L4Protocol : std::uint8_t { kAny = 0, kTcp = 6, kUdp = 17 };
+
+struct SignatureRule {
+  std::string id;                      // globally unique, e.g. "whatsapp.sni"
+  std::string reason;                  // why this identifies the service
+  std::string source;                  // where the fact comes from
+  Confidence confidence = Confidence::kMedium;
+  UseKind kind = UseKind::kWeb;
+
+  // Exactly one family of match fields is set per rule:
+  std::vector<std::string> exactNames;   // DNS/SNI name equals (lower case)
+  std::vector<std::string> suffixNames;  // DNS/SNI name equals or ends with "." + suffix
+  std::vector<IpRange> ipRanges;         // server address within (from ip_ranges and ip_list)
+  std::vector<std::string> ndpiProtocols;  // nDPI 4.2 protocol names (app or master)
+  // Optional restrictions, applied to any family:
+  L4Protocol protocol = L4Protocol::kAny;
+  std::vector<PortRange> ports;          // server port within one of them (empty: any)
+};
+
+struct ServiceSignature {
+  std::string id;                      // "facetime", "whatsapp", ...
+  std::string name;                    // "Apple FaceTime"
+  std::string vendor;                  // "Apple"
+  Category category = Category::kMessaging;
+  BaaStatus baaStatus = BaaStatus::kNone;
+  std::string baaStatement;            // the vendor's public position, in words
+  std::string baaSource;               // URL or document
+  std::string file;                    // the YAML file it came from
+  std::vector<SignatureRule> rules;
+  // Optional `behaviour:` thresholds for the behaviour classifier (name -> value), each with the
+  // reason it was chosen; empty when the file has none.
+  std::map<std::string, double> behaviour;
+  std::map<std::string, std::string> behaviourReasons;
+};
+
+struct SignatureCatalog {
+  std::string version;                 // content hash of all files, for the audit trail
+  std::vector<ServiceSignature> services;
+  const ServiceSignature* find(std::string_view serviceId) const;
+};
+
+// Loads every *.yaml in `folder/services` (and ip_list files relative to `folder`).
+// Throws ConfigError (file:line:column, field) on the first invalid file: unknown keys, wrong
+// types, bad CIDRs or ports, duplicate service or rule ids, missing required fields.
+SignatureCatalog loadSignatureCatalog(const std::string& folder);
+
+}  // namespace baawatch::classify

@@ -1,0 +1,59 @@
+#pragma once
+// IPv4/IPv6 addresses and CIDR ranges as small value types. IPv4 is held as an IPv4-mapped
+// IPv6 address internally so both families compare and hash uniformly.
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace baawatch {
+
+class IpAddress {
+ public:
+  IpAddress() = default;
+  static IpAddress fromV4(std::span<const std::uint8_t, 4> bytes);
+  static IpAddress fromV4(std::uint32_t hostOrder);
+  static IpAddress fromV6(std::span<const std::uint8_t, 16> bytes);
+  // Accepts dotted IPv4 or RFC 4291/5952 IPv6 text; nullopt when it is neither.
+  static std::optional<IpAddress> parse(std::string_view text);
+
+  bool isV4() const;
+  bool isUnset() const { return !set_; }
+  // IPv4 in host order; only meaningful when isV4().
+  std::uint32_t v4() const;
+  const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }
+  std::string toString() const;
+
+  auto operator<=>(const IpAddress&) const = default;
+  bool operator==(const IpAddress&) const = default;
+
+ private:
+  std::array<std::uint8_t, 16> bytes_{};
+  bool set_ = false;
+};
+
+struct IpAddressHash {
+  std::size_t operator()(const IpAddress& address) const noexcept;
+};
+
+// A CIDR range ("10.0.0.0/8", "2620:149:a44::/48"). A bare address is a /32 or /128.
+class IpRange {
+ public:
+  IpRange() = default;
+  // nullopt when the text is not an address with an optional prefix within range for its family.
+  static std::optional<IpRange> parse(std::string_view text);
+  bool contains(const IpAddress& address) const;
+  // Prefix length in the address's own family (0-32 for IPv4, 0-128 for IPv6).
+  int prefixLength() const;
+  std::string toString() const;
+
+ private:
+  IpAddress network_;
+  int prefix_ = 0;  // in the 128-bit space
+};
+
+}  // namespace baawatch

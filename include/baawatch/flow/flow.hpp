@@ -1,0 +1,82 @@
+#pragma once
+// A bidirectional flow (5-tuple + VLAN) and the facts the later stages read from it.
+// Owned by FlowTable; a Flow& is valid until the table's end handler for it returns.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "baawatch/common/ip_address.hpp"
+#include "baawatch/common/timestamp.hpp"
+#include "baawatch/decode/packet.hpp"
+
+namespace baawatch::flow {
+
+// Both endpoints in canonical (sorted) order plus protocol and VLAN: the same key for both
+// directions of a conversation (STYLE.md §5).
+struct FlowKey {
+  IpAddress lowAddress;
+  IpAddress highAddress;
+  std::uint16_t lowPort = 0;
+  std::uint16_t highPort = 0;
+  std::uint8_t protocol = 0;
+  std::uint16_t vlan = 0;
+
+  static FlowKey fromPacket(const decode::DecodedPacket& packet);
+  bool operator==(const FlowKey&) const = default;
+};
+
+// Seeded hash: a per-process random seed keeps an attacker from aiming flows at one bucket.
+struct FlowKeyHash {
+  std::uint64_t seed = 0;
+  std::size_t operator()(const FlowKey& key) const noexcept;
+};
+
+enum class Direction : std::uint8_t { kToServer, kToClient };
+
+enum class FlowEndReason : std::uint8_t {
+  kIdle,       // no packet within the timeout for its protocol/state
+  kTcpClosed,  // FIN both ways or RST, then the short closed timeout
+  kEvicted,    // the table was full and this was the least recently active flow
+  kShutdown,   // end of the capture or daemon stop
+};
+std::string_view toString(FlowEndReason reason);  // "idle", "tcp_closed", "evicted", "shutdown"
+
+struct DirectionStats {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;         // IP bytes (wire length minus link header)
+  std::uint64_t payloadBytes = 0;  // L4 payload bytes
+};
+
+// Per-flow state another stage attaches (nDPI state, classification). Virtual destructor so the
+// flow stage can own it without knowing its type.
+class FlowExtension {
+ public:
+  virtual ~FlowExtension() = default;
+};
+
+enum class TcpState : std::uint8_t { kNone, kSynSeen, kEstablished, kClosing, kClosed };
+
+struct Flow {
+  std::uint64_t id = 0;            // sequence number within this table, for logs and records
+  FlowKey key;
+  // The initiator is the client: the sender of the first packet, or of a bare SYN.
+  IpAddress client;
+  IpAddress server;
+  std::uint16_t clientPort = 0;
+  std::uint16_t serverPort = 0;
+  std::uint8_t protocol = 0;
+  std::uint16_t vlan = 0;
+  std::optional<decode::MacAddress> clientMac;
+  std::optional<decode::MacAddress> serverMac;
+  Timestamp firstSeen;
+  Timestamp lastSeen;
+  DirectionStats toServer;
+  DirectionStats toClient;
+  TcpState tcpState = TcpState::kNone;
+  bool finToServer = false;
+  bool finToClient = false;
+  std::unique_ptr<FlowExtension> extension;
+};
+
+}  // namespace baawatch::flow

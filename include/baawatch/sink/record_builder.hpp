@@ -1,0 +1,54 @@
+#pragma once
+// Builds the output records (schema in docs/output-schema.md). Every record carries
+// `event_type`, `schema_version` and an RFC 3339 UTC `timestamp`; keys are lower-case snake_case.
+// No payload byte ever appears: only names, addresses, labels and counts.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "baawatch/classify/flow_classifier.hpp"
+#include "baawatch/classify/verdict.hpp"
+#include "baawatch/common/counters.hpp"
+#include "baawatch/flow/flow.hpp"
+#include "baawatch/inventory/device_inventory.hpp"
+#include "baawatch/policy/encounter_tracker.hpp"
+#include "baawatch/policy/interval_counter.hpp"
+#include "baawatch/policy/policy_engine.hpp"
+
+namespace baawatch::sink {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct RecordContext {
+  std::string sensor;             // this host's name
+  std::string clinic;             // policy clinic name, may be empty
+  std::string policyVersion;
+  std::string signaturesVersion;
+};
+
+class RecordBuilder {
+ public:
+  explicit RecordBuilder(RecordContext context) : context_(std::move(context)) {}
+
+  // An alert or visibility record for a classified flow.
+  nlohmann::json decision(const flow::Flow& flow, bool deviceIsClient,
+                          const classify::Verdict& verdict, const inventory::Device& device,
+                          const policy::Decision& decision, Timestamp time) const;
+  nlohmann::json encounter(const policy::Encounter& encounter) const;
+  nlohmann::json counts(const policy::IntervalCount& count) const;
+  // Per-flow record (Zeek conn.log style), written when a flow ends and flow records are on.
+  nlohmann::json flow(const flow::Flow& flow, const classify::FlowFacts* facts,
+                      flow::FlowEndReason reason, Timestamp endTime) const;
+  nlohmann::json stats(const Counters& counters, Timestamp time, bool final) const;
+
+  static nlohmann::json device(const inventory::Device& device);
+  static nlohmann::json evidence(const classify::Evidence& evidence);
+  static nlohmann::json service(const classify::ServiceSignature& service);
+
+ private:
+  nlohmann::json header(std::string_view eventType, Timestamp time) const;
+  RecordContext context_;
+};
+
+}  // namespace baawatch::sink

@@ -1,0 +1,50 @@
+#include <pcap/pcap.h>
+
+#include "baawatch/capture/packet_source.hpp"
+
+namespace baawatch::capture {
+
+struct PcapFileSource::Handle {
+  struct Closer {
+    void operator()(pcap_t* pcap) const { pcap_close(pcap); }
+  };
+  std::unique_ptr<pcap_t, Closer> pcap;
+};
+
+PcapFileSource::PcapFileSource(std::string path, std::unique_ptr<Handle> handle)
+    : path_(std::move(path)), handle_(std::move(handle)) {}
+PcapFileSource::PcapFileSource(PcapFileSource&&) noexcept = default;
+PcapFileSource& PcapFileSource::operator=(PcapFileSource&&) noexcept = default;
+PcapFileSource::~PcapFileSource() = default;
+
+Expected<PcapFileSource, CaptureError> PcapFileSource::open(const std::string& path) {
+  char error[PCAP_ERRBUF_SIZE] = {};
+  // Microsecond precision whatever the file holds (nanosecond pcap and pcapng are scaled).
+  pcap_t* pcap = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO,
+                                                          error);
+  if (pcap == nullptr) return unexpected(CaptureError{path + ": " + error});
+  auto handle = std::make_unique<Handle>();
+  handle->pcap.reset(pcap);
+  return PcapFileSource(path, std::move(handle));
+}
+
+NextStatus PcapFileSource::next(RawPacket& packet) {
+  pcap_pkthdr* header = nullptr;
+  const u_char* data = nullptr;
+  int result = pcap_next_ex(handle_->pcap.get(), &header, &data);
+  if (result == 1) {
+    packet.time = Timestamp{static_cast<Microseconds>(header->ts.tv_sec) * 1000000 +
+                            static_cast<Microseconds>(header->ts.tv_usec)};
+    packet.wireLength = header->len;
+    packet.data = std::span<const std::uint8_t>(data, header->caplen);
+    packet.linkType = pcap_datalink(handle_->pcap.get());
+    return NextStatus::kPacket;
+  }
+  if (result == PCAP_ERROR_BREAK) return NextStatus::kEnd;
+  lastError_ = path_ + ": " + pcap_geterr(handle_->pcap.get());
+  return NextStatus::kError;
+}
+
+int PcapFileSource::linkType() const { return pcap_datalink(handle_->pcap.get()); }
+
+}  // namespace baawatch::capture

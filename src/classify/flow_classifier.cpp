@@ -1,0 +1,214 @@
+#include "baawatch/classify/flow_classifier.hpp"
+
+#include <ndpi_protocol_ids.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "baawatch/decode/tls_client_hello.hpp"
+#include "classify/ndpi_engine.hpp"
+
+namespace baawatch::classify {
+namespace {
+
+// Everything the classifier keeps per flow, attached to the flow as its extension.
+class ClassifierState : public flow::FlowExtension {
+ public:
+  NdpiFlow ndpi;
+  FlowFacts facts;
+  Timestamp tlsSeenAt;
+  Timestamp nameSeenAt;
+  std::uint32_t tlsSegmentsTried = 0;
+};
+
+ClassifierState& stateOf(flow::Flow& flow) {
+  if (!flow.extension) flow.extension = std::make_unique<ClassifierState>();
+  return static_cast<ClassifierState&>(*flow.extension);
+}
+
+L4Protocol l4Of(const flow::Flow& flow) {
+  if (flow.protocol == 6) return L4Protocol::kTcp;
+  if (flow.protocol == 17) return L4Protocol::kUdp;
+  return L4Protocol::kAny;
+}
+
+// DNS itself (and mDNS, LLMNR) feeds the DNS cache and the inventory; the lookup flow is not use
+// of the service it names.
+bool isNameServiceFlow(const flow::Flow& flow) {
+  return flow.serverPort == 53 || flow.serverPort == 5353 || flow.serverPort == 5355 ||
+         flow.clientPort == 5353;
+}
+
+int rank(Confidence confidence) { return static_cast<int>(confidence); }
+
+}  // namespace
+
+struct FlowClassifier::Impl {
+  NdpiEngine ndpi;
+};
+
+FlowClassifier::FlowClassifier(std::shared_ptr<const SignatureCatalog> catalog,
+                               ClassifierOptions options)
+    : catalog_(catalog),
+      matcher_(catalog),
+      options_(options),
+      dnsCache_(options.dnsCache),
+      impl_(std::make_unique<Impl>()) {}
+
+FlowClassifier::~FlowClassifier() = default;
+
+const FlowFacts* FlowClassifier::facts(const flow::Flow& flow) {
+  if (!flow.extension) return nullptr;
+  return &static_cast<const ClassifierState&>(*flow.extension).facts;
+}
+
+void FlowClassifier::observeDnsResponse(const IpAddress& client,
+                                        const decode::DnsMessage& response, Timestamp time) {
+  dnsCache_.observeResponse(client, response, time);
+}
+
+bool FlowClassifier::onPacket(flow::Flow& flow, const decode::DecodedPacket& packet,
+                              flow::Direction direction) {
+  ClassifierState& state = stateOf(flow);
+  if (state.facts.classified) return false;
+
+  if (state.facts.resolvedName.empty()) {
+    if (auto resolved = dnsCache_.lookup(flow.client, flow.server, packet.time)) {
+      state.facts.resolvedName = resolved->name;
+      state.nameSeenAt = resolved->resolvedAt;
+    }
+  }
+
+  // Our own ClientHello parse: it also reports ECH, which nDPI 4.2 does not know.
+  if (flow.protocol == 6 && direction == flow::Direction::kToServer && !packet.payload.empty() &&
+      state.facts.tlsServerName.empty() && state.tlsSegmentsTried < 3) {
+    state.tlsSegmentsTried += 1;
+    auto hello = decode::parseTlsClientHello(packet.payload);
+    if (hello) {
+      state.facts.tlsServerName = hello->serverName;
+      state.facts.tlsAlpn = hello->alpn;
+      state.facts.tlsEchOffered = hello->echOffered;
+      state.tlsSeenAt = packet.time;
+      state.tlsSegmentsTried = 3;
+    } else if (hello.error() != decode::DecodeError::kTlsNotClientHello) {
+      counters_.add(decode::counterName(hello.error()));
+    }
+  }
+
+  if (!packet.ipPacket.empty() && !packet.isFragment) {
+    impl_->ndpi.process(state.ndpi, packet.ipPacket, packet.time, options_.ndpiPacketBudget);
+  }
+  if (!state.ndpi.done) return false;
+  classify(flow, packet.time);
+  return true;
+}
+
+bool FlowClassifier::onFlowEnd(flow::Flow& flow) {
+  ClassifierState& state = stateOf(flow);
+  if (state.facts.classified) return false;
+  impl_->ndpi.giveUp(state.ndpi);
+  classify(flow, flow.lastSeen);
+  return true;
+}
+
+void FlowClassifier::classify(flow::Flow& flow, Timestamp time) {
+  ClassifierState& state = stateOf(flow);
+  FlowFacts& facts = state.facts;
+  facts.classified = true;
+  const NdpiLabel& label = state.ndpi.label;
+  facts.ndpiLabel = label.label();
+  facts.ndpiCategory = label.category;
+  std::string ndpiHost = NdpiEngine::hostServerName(state.ndpi);
+  bool isQuic = label.masterId == NDPI_PROTOCOL_QUIC || label.appId == NDPI_PROTOCOL_QUIC;
+  bool isHttp = label.masterId == NDPI_PROTOCOL_HTTP || label.appId == NDPI_PROTOCOL_HTTP;
+  if (isQuic) facts.quicServerName = ndpiHost;
+  if (isHttp) facts.httpHost = ndpiHost;
+  if (facts.tlsServerName.empty() && !ndpiHost.empty() &&
+      (label.masterId == NDPI_PROTOCOL_TLS || label.appId == NDPI_PROTOCOL_TLS)) {
+    // A ClientHello split over segments: nDPI reassembles it, we do not.
+    facts.tlsServerName = ndpiHost;
+    state.tlsSeenAt = flow.firstSeen;
+  }
+  counters_.add("classify.flows");
+  if (isNameServiceFlow(flow)) {
+    counters_.add("classify.name_service_flows");
+    return;
+  }
+
+  L4Protocol protocol = l4Of(flow);
+  std::uint16_t port = flow.serverPort;
+  std::vector<std::pair<SignatureMatch, Timestamp>> matches;
+  auto addAll = [&](std::vector<SignatureMatch> found, Timestamp seen) {
+    for (auto& match : found) matches.emplace_back(std::move(match), seen);
+  };
+  if (!facts.tlsServerName.empty())
+    addAll(matcher_.matchName(facts.tlsServerName, EvidenceField::kTlsSni, protocol, port),
+           state.tlsSeenAt);
+  if (!facts.quicServerName.empty())
+    addAll(matcher_.matchName(facts.quicServerName, EvidenceField::kQuicSni, protocol, port),
+           flow.firstSeen);
+  if (!facts.httpHost.empty())
+    addAll(matcher_.matchName(facts.httpHost, EvidenceField::kHttpHost, protocol, port),
+           flow.firstSeen);
+  if (!facts.resolvedName.empty())
+    addAll(matcher_.matchName(facts.resolvedName, EvidenceField::kDnsQuery, protocol, port),
+           state.nameSeenAt);
+  addAll(matcher_.matchAddress(flow.server, protocol, port), flow.firstSeen);
+  if (!label.appName.empty()) addAll(matcher_.matchNdpi(label.appName, protocol, port), time);
+  if (!label.masterName.empty() && label.masterName != label.appName)
+    addAll(matcher_.matchNdpi(label.masterName, protocol, port), time);
+  if (matches.empty()) {
+    counters_.add("classify.unattributed");
+    return;
+  }
+
+  // Group by service; a service's confidence is its strongest rule, raised one step when two
+  // independent fields (say a name and nDPI's label) agree.
+  struct Candidate {
+    const ServiceSignature* service = nullptr;
+    Confidence best = Confidence::kLow;
+    UseKind kind = UseKind::kPresence;
+    std::set<EvidenceField> fields;
+    std::vector<Evidence> evidence;
+  };
+  std::map<std::string, Candidate> byService;
+  for (const auto& [match, seen] : matches) {
+    Candidate& candidate = byService[match.service->id];
+    candidate.service = match.service;
+    if (candidate.evidence.empty() || rank(match.rule->confidence) > rank(candidate.best))
+      candidate.best = match.rule->confidence;
+    candidate.kind = std::max(candidate.kind, match.rule->kind);
+    candidate.fields.insert(match.field);
+    bool duplicate = std::any_of(candidate.evidence.begin(), candidate.evidence.end(),
+                                 [&](const Evidence& e) {
+                                   return e.ruleId == match.rule->id && e.field == match.field;
+                                 });
+    if (!duplicate) {
+      candidate.evidence.push_back(Evidence{match.rule->id, match.field, match.value, seen,
+                                            match.rule->confidence, match.rule->reason});
+    }
+  }
+  const Candidate* chosen = nullptr;
+  Confidence chosenConfidence = Confidence::kLow;
+  for (auto& [id, candidate] : byService) {
+    Confidence confidence = candidate.best;
+    if (candidate.fields.size() >= 2 && confidence != Confidence::kHigh)
+      confidence = static_cast<Confidence>(rank(confidence) + 1);
+    if (chosen == nullptr || rank(confidence) > rank(chosenConfidence) ||
+        (confidence == chosenConfidence && candidate.evidence.size() > chosen->evidence.size())) {
+      chosen = &candidate;
+      chosenConfidence = confidence;
+    }
+  }
+  Verdict verdict;
+  verdict.catalog = catalog_;
+  verdict.service = chosen->service;
+  verdict.confidence = chosenConfidence;
+  verdict.kind = chosen->kind;
+  verdict.evidence = chosen->evidence;
+  facts.verdict = std::move(verdict);
+  counters_.add("classify.attributed");
+}
+
+}  // namespace baawatch::classify

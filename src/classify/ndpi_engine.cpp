@@ -1,0 +1,93 @@
+#include "classify/ndpi_engine.hpp"
+
+#include <ndpi_api.h>
+
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+namespace baawatch::classify {
+
+std::string NdpiLabel::label() const {
+  if (masterName.empty() && appName.empty()) return "Unknown";
+  if (masterName.empty() || masterName == appName) return appName;
+  if (appName.empty()) return masterName;
+  return masterName + "." + appName;
+}
+
+NdpiFlow::NdpiFlow()
+    : flow_(static_cast<ndpi_flow_struct*>(ndpi_flow_malloc(SIZEOF_FLOW_STRUCT))) {
+  if (flow_ == nullptr) throw std::bad_alloc();
+  std::memset(flow_, 0, SIZEOF_FLOW_STRUCT);
+}
+
+NdpiFlow::~NdpiFlow() { ndpi_free_flow(flow_); }
+
+NdpiEngine::NdpiEngine() : module_(ndpi_init_detection_module(ndpi_no_prefs)) {
+  if (module_ == nullptr) throw std::runtime_error("nDPI: cannot initialise the detection module");
+  NDPI_PROTOCOL_BITMASK all;
+  NDPI_BITMASK_SET_ALL(all);
+  ndpi_set_protocol_detection_bitmask2(module_, &all);
+  ndpi_finalize_initialization(module_);
+}
+
+NdpiEngine::~NdpiEngine() { ndpi_exit_detection_module(module_); }
+
+NdpiLabel NdpiEngine::makeLabel(std::uint16_t master, std::uint16_t app, int category) const {
+  NdpiLabel label;
+  label.masterId = master;
+  label.appId = app;
+  if (master != NDPI_PROTOCOL_UNKNOWN) label.masterName = ndpi_get_proto_name(module_, master);
+  if (app != NDPI_PROTOCOL_UNKNOWN) label.appName = ndpi_get_proto_name(module_, app);
+  label.category =
+      ndpi_category_get_name(module_, static_cast<ndpi_protocol_category_t>(category));
+  return label;
+}
+
+void NdpiEngine::process(NdpiFlow& flow, std::span<const std::uint8_t> ipPacket, Timestamp time,
+                         std::uint32_t budget) {
+  if (flow.done) return;
+  // nDPI takes the length as an unsigned short: a larger (jumbo/GRO) datagram is cut, which only
+  // loses payload nDPI would not inspect anyway.
+  auto length = static_cast<unsigned short>(
+      std::min<std::size_t>(ipPacket.size(), std::numeric_limits<unsigned short>::max()));
+  auto timeMs = static_cast<std::uint64_t>(time.micros / 1000);
+  ndpi_protocol protocol =
+      ndpi_detection_process_packet(module_, flow.get(), ipPacket.data(), length, timeMs);
+  flow.packets += 1;
+  bool decided = protocol.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+                 protocol.master_protocol != NDPI_PROTOCOL_UNKNOWN;
+  bool budgetSpent = flow.packets >= budget;
+  if (decided) flow.label = makeLabel(protocol.master_protocol, protocol.app_protocol,
+                                      protocol.category);
+  if (budgetSpent || (decided && !ndpi_extra_dissection_possible(module_, flow.get()))) {
+    if (!decided) {
+      giveUp(flow);
+    } else {
+      flow.done = true;
+    }
+  }
+}
+
+void NdpiEngine::giveUp(NdpiFlow& flow) {
+  if (flow.done) return;
+  std::uint8_t guessed = 0;
+  ndpi_protocol protocol = ndpi_detection_giveup(module_, flow.get(), 1, &guessed);
+  if (protocol.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+      protocol.master_protocol != NDPI_PROTOCOL_UNKNOWN || flow.label.label() == "Unknown") {
+    flow.label = makeLabel(protocol.master_protocol, protocol.app_protocol, protocol.category);
+  }
+  flow.done = true;
+}
+
+std::string NdpiEngine::hostServerName(const NdpiFlow& flow) {
+  const char* name = flow.get()->host_server_name;
+  return std::string(name, strnlen(name, sizeof(flow.get()->host_server_name)));
+}
+
+std::string NdpiEngine::alpn(const NdpiFlow& flow) {
+  const char* value = flow.get()->protos.tls_quic.alpn;
+  return value != nullptr ? std::string(value) : std::string();
+}
+
+}  // namespace baawatch::classify

@@ -1,0 +1,69 @@
+#pragma once
+// RAII wrapper over one nDPI 4.2 detection module and its per-flow state (private to classify:
+// ndpi_api.h stays out of public headers). Follows nDPI's integration sequence: init, enable all
+// protocols, finalize; per flow process packets until detected (and no extra dissection wanted)
+// or the budget is spent; then give up, letting nDPI guess by address and port.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "baawatch/common/timestamp.hpp"
+
+struct ndpi_detection_module_struct;
+struct ndpi_flow_struct;
+
+namespace baawatch::classify {
+
+struct NdpiLabel {
+  std::uint16_t masterId = 0;
+  std::uint16_t appId = 0;
+  std::string masterName;   // "TLS", "" when unknown
+  std::string appName;      // "WhatsApp", "" when unknown
+  std::string category;
+  std::string label() const;  // "TLS.WhatsApp", "STUN", "Unknown"
+};
+
+class NdpiFlow {
+ public:
+  NdpiFlow();
+  ~NdpiFlow();
+  NdpiFlow(const NdpiFlow&) = delete;
+  NdpiFlow& operator=(const NdpiFlow&) = delete;
+
+  ndpi_flow_struct* get() { return flow_; }
+  const ndpi_flow_struct* get() const { return flow_; }
+  std::uint32_t packets = 0;
+  bool done = false;
+  NdpiLabel label;
+
+ private:
+  ndpi_flow_struct* flow_;
+};
+
+class NdpiEngine {
+ public:
+  NdpiEngine();
+  ~NdpiEngine();
+  NdpiEngine(const NdpiEngine&) = delete;
+  NdpiEngine& operator=(const NdpiEngine&) = delete;
+
+  // Feeds an IP packet (from the IP header). Marks the flow done when nDPI has decided and wants
+  // no extra packets, or when `budget` packets were given; then the label is final.
+  void process(NdpiFlow& flow, std::span<const std::uint8_t> ipPacket, Timestamp time,
+               std::uint32_t budget);
+  // Ends detection now (flow ended early): nDPI guesses from what it saw, address and port.
+  void giveUp(NdpiFlow& flow);
+
+  // nDPI's name for what it extracted as the flow's host: SNI for TLS/QUIC, Host for HTTP,
+  // the query for DNS, the realm for STUN.
+  static std::string hostServerName(const NdpiFlow& flow);
+  // Only meaningful for flows nDPI labelled TLS or QUIC (it reads a union member).
+  static std::string alpn(const NdpiFlow& flow);
+
+ private:
+  NdpiLabel makeLabel(std::uint16_t master, std::uint16_t app, int category) const;
+  ndpi_detection_module_struct* module_;
+};
+
+}  // namespace baawatch::classify

@@ -1,0 +1,131 @@
+#include "baawatch/common/ip_address.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace baawatch {
+namespace {
+
+// ::ffff:0:0/96, RFC 4291 §2.5.5.2: IPv4 lives here so one 16-byte form serves both families.
+constexpr std::array<std::uint8_t, 12> kV4MappedPrefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+}  // namespace
+
+IpAddress IpAddress::fromV4(std::span<const std::uint8_t, 4> bytes) {
+  IpAddress address;
+  std::copy(kV4MappedPrefix.begin(), kV4MappedPrefix.end(), address.bytes_.begin());
+  std::copy(bytes.begin(), bytes.end(), address.bytes_.begin() + 12);
+  address.set_ = true;
+  return address;
+}
+
+IpAddress IpAddress::fromV4(std::uint32_t hostOrder) {
+  std::array<std::uint8_t, 4> bytes{static_cast<std::uint8_t>(hostOrder >> 24),
+                                    static_cast<std::uint8_t>(hostOrder >> 16),
+                                    static_cast<std::uint8_t>(hostOrder >> 8),
+                                    static_cast<std::uint8_t>(hostOrder)};
+  return fromV4(std::span<const std::uint8_t, 4>(bytes));
+}
+
+IpAddress IpAddress::fromV6(std::span<const std::uint8_t, 16> bytes) {
+  IpAddress address;
+  std::copy(bytes.begin(), bytes.end(), address.bytes_.begin());
+  address.set_ = true;
+  return address;
+}
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  char buffer[INET6_ADDRSTRLEN] = {};
+  std::memcpy(buffer, text.data(), text.size());
+  std::array<std::uint8_t, 16> bytes{};
+  if (text.find(':') == std::string_view::npos) {
+    if (inet_pton(AF_INET, buffer, bytes.data()) != 1) return std::nullopt;
+    return fromV4(std::span<const std::uint8_t, 4>(bytes.data(), 4));
+  }
+  if (inet_pton(AF_INET6, buffer, bytes.data()) != 1) return std::nullopt;
+  return fromV6(bytes);
+}
+
+bool IpAddress::isV4() const {
+  return set_ && std::equal(kV4MappedPrefix.begin(), kV4MappedPrefix.end(), bytes_.begin());
+}
+
+std::uint32_t IpAddress::v4() const {
+  return (std::uint32_t{bytes_[12]} << 24) | (std::uint32_t{bytes_[13]} << 16) |
+         (std::uint32_t{bytes_[14]} << 8) | std::uint32_t{bytes_[15]};
+}
+
+std::string IpAddress::toString() const {
+  if (!set_) return "";
+  char buffer[INET6_ADDRSTRLEN] = {};
+  if (isV4()) {
+    inet_ntop(AF_INET, bytes_.data() + 12, buffer, sizeof buffer);
+  } else {
+    inet_ntop(AF_INET6, bytes_.data(), buffer, sizeof buffer);
+  }
+  return buffer;
+}
+
+std::size_t IpAddressHash::operator()(const IpAddress& address) const noexcept {
+  // FNV-1a over the 16 bytes: tables keyed by address are not attacker-sized (flow keys use the
+  // seeded flow hash instead).
+  std::uint64_t hash = 1469598103934665603ULL;
+  for (std::uint8_t byte : address.bytes()) {
+    hash ^= byte;
+    hash *= 1099511628211ULL;
+  }
+  return static_cast<std::size_t>(hash);
+}
+
+std::optional<IpRange> IpRange::parse(std::string_view text) {
+  std::string_view addressText = text;
+  std::optional<int> prefix;
+  if (auto slash = text.find('/'); slash != std::string_view::npos) {
+    addressText = text.substr(0, slash);
+    std::string_view prefixText = text.substr(slash + 1);
+    int value = -1;
+    auto [end, error] =
+        std::from_chars(prefixText.data(), prefixText.data() + prefixText.size(), value);
+    if (error != std::errc{} || end != prefixText.data() + prefixText.size() || prefixText.empty())
+      return std::nullopt;
+    prefix = value;
+  }
+  auto address = IpAddress::parse(addressText);
+  if (!address) return std::nullopt;
+  int familyBits = address->isV4() ? 32 : 128;
+  int length = prefix.value_or(familyBits);
+  if (length < 0 || length > familyBits) return std::nullopt;
+  IpRange range;
+  range.prefix_ = address->isV4() ? length + 96 : length;
+  // Keep only the network bits so toString() and contains() agree on "10.1.2.3/8".
+  std::array<std::uint8_t, 16> bytes = address->bytes();
+  for (int bit = range.prefix_; bit < 128; ++bit) {
+    bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
+  }
+  range.network_ = IpAddress::fromV6(bytes);
+  return range;
+}
+
+bool IpRange::contains(const IpAddress& address) const {
+  if (address.isUnset() || network_.isUnset()) return false;
+  const auto& a = address.bytes();
+  const auto& n = network_.bytes();
+  int fullBytes = prefix_ / 8;
+  if (!std::equal(n.begin(), n.begin() + fullBytes, a.begin())) return false;
+  int remainingBits = prefix_ % 8;
+  if (remainingBits == 0) return true;
+  std::uint8_t mask = static_cast<std::uint8_t>(0xff << (8 - remainingBits));
+  return (a[fullBytes] & mask) == (n[fullBytes] & mask);
+}
+
+int IpRange::prefixLength() const { return network_.isV4() ? prefix_ - 96 : prefix_; }
+
+std::string IpRange::toString() const {
+  return network_.toString() + "/" + std::to_string(prefixLength());
+}
+
+}  // namespace baawatch
