@@ -401,6 +401,17 @@ def tls_application_data(rng, length: int) -> bytes:
     return tls_record(TLS_APPLICATION_DATA, rng.randbytes(length))
 
 
+def tls_application_stream(rng, total: int, record_size: int = 16384) -> bytes:
+    """``total`` bytes of ciphertext as consecutive application_data records, each at most
+    ``record_size`` bytes (TLSCiphertext limit 2^14 + 256, RFC 8446 section 5.2)."""
+    out = b""
+    while total > 0:
+        chunk = min(total, record_size)
+        out += tls_application_data(rng, chunk)
+        total -= chunk
+    return out
+
+
 # --------------------------------------------------------------------------- QUIC
 
 def quic_varint(value: int) -> bytes:

@@ -18,7 +18,7 @@ import struct
 from types import SimpleNamespace
 
 import packets as p
-from traffic import (BROADCAST, MILLISECOND, SECOND, EthernetLink, Host, LinuxCookedLink,
+from traffic import (MILLISECOND, SECOND, EthernetLink, Host, LinuxCookedLink,
                      NullLink, RawIpLink, RtpSender, TcpSession, Trace, dhcp_exchange,
                      dns_lookup, mdns_announce, media_stream, send_udp, tls_handshake)
 
@@ -95,7 +95,7 @@ def _whatsapp_call_stun(trace: Trace, t: int, phone: Host, relay: Host, port: in
     for _ in range(2):
         tid = rng.randbytes(12)
         send_udp(trace, t, phone, relay, port, 3478, p.stun_message(p.STUN_ALLOCATE_REQUEST, tid, [
-            (p.STUN_ATTR_XOR_RELAYED_ADDRESS, rng.randbytes(8)),
+            (p.STUN_ATTR_XOR_RELAYED_ADDRESS, p.stun_xor_address("0.0.0.0", 0, tid)),
             (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))]))
         send_udp(trace, t + rtt + rng.randrange(3000), relay, phone, 3478, port,
                  p.stun_message(p.STUN_ALLOCATE_SUCCESS, tid, [
@@ -159,8 +159,10 @@ def whatsapp_chat_call() -> Trace:
     tls = TcpSession(trace, phone, g_server, _ephemeral(rng), 443, rng, rtt_us=36 * MILLISECOND)
     t_tls = tls.open(t + 2 * MILLISECOND)
     t_tls = tls_handshake(tls, t_tls + MILLISECOND, "g.whatsapp.net", alpn=(), server_flight=3100)
-    while t_tls < end - 20 * SECOND:
+    while True:
         t_tls += rng.randrange(4 * SECOND, 20 * SECOND)
+        if t_tls > end - 10 * SECOND:
+            break
         if rng.random() < 0.5:
             t_tls = tls.request_response(t_tls, p.tls_application_data(rng, rng.randrange(40, 300)),
                                          p.tls_application_data(rng, rng.randrange(30, 120)))
@@ -174,8 +176,10 @@ def whatsapp_chat_call() -> Trace:
     t_chat = chat.request_response(t_chat + MILLISECOND, _whatsapp_chatd_hello(rng),
                                    _noise_frame(rng, 330, 380))
     t_chat = chat.send(t_chat + 3 * MILLISECOND, True, _noise_frame(rng, 280, 320))
-    while t_chat < end - 15 * SECOND:
+    while True:
         t_chat += rng.randrange(3 * SECOND, 25 * SECOND)
+        if t_chat > end - 10 * SECOND:
+            break
         t_chat = chat.request_response(t_chat, _noise_frame(rng, 30, 260), _noise_frame(rng, 20, 90))
         if rng.random() < 0.4:
             t_chat = chat.send(t_chat + rng.randrange(SECOND), False, _noise_frame(rng, 50, 600))
@@ -260,7 +264,7 @@ def zoom_meeting() -> Trace:
     media_start = t + 1500 * MILLISECOND
     media_end = media_stream(
         trace, media_start, 30 * SECOND, laptop, media_server, _ephemeral(rng), 8801, rng,
-        packets_per_second=40, size=lambda _from_client: int(rng.triangular(300, 1100, 400)),
+        packets_per_second=40, size=lambda _from_client: int(rng.triangular(300, 1100, 300)),
         payload=_zoom_media_payload(senders, rng), jitter_us=4 * MILLISECOND)
     session.close(media_end + 800 * MILLISECOND)
     return trace
@@ -361,12 +365,12 @@ def web_browsing() -> Trace:
         t = session.open(t + MILLISECOND)
         t = tls_handshake(session, t + MILLISECOND, name, server_flight=rng.randrange(2500, 4800))
         t = session.request_response(t + MILLISECOND, p.tls_application_data(rng, 480),
-                                     p.tls_application_data(rng, page_bytes),
+                                     p.tls_application_stream(rng, page_bytes),
                                      server_think_us=40 * MILLISECOND)
         for _ in range(2):
             t = session.request_response(t + rng.randrange(5, 60) * MILLISECOND,
                                          p.tls_application_data(rng, rng.randrange(200, 500)),
-                                         p.tls_application_data(rng, rng.randrange(3000, 16000)))
+                                         p.tls_application_stream(rng, rng.randrange(3000, 24000)))
         return session.close(t + rng.randrange(2, 8) * SECOND)
 
     t_pc = browse(t_pc + 4 * SECOND, pc, "en.wikipedia.org",

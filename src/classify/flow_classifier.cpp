@@ -63,6 +63,11 @@ const FlowFacts* FlowClassifier::facts(const flow::Flow& flow) {
   return &static_cast<const ClassifierState&>(*flow.extension).facts;
 }
 
+FlowFacts* FlowClassifier::mutableFacts(flow::Flow& flow) {
+  if (!flow.extension) return nullptr;
+  return &static_cast<ClassifierState&>(*flow.extension).facts;
+}
+
 void FlowClassifier::observeDnsResponse(const IpAddress& client,
                                         const decode::DnsMessage& response, Timestamp time) {
   dnsCache_.observeResponse(client, response, time);

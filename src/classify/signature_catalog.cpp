@@ -1,12 +1,12 @@
 // Loads signatures/services/*.yaml into a SignatureCatalog (format: docs/signatures.md).
 // Every check happens here, at configuration time, so a typo in a signature file is a startup or
 // reload error with its file:line:column instead of a rule that silently never matches.
+#include <fmt/format.h>
 #include <ndpi/ndpi_api.h>
 
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -96,9 +96,8 @@ bool isBehaviourName(std::string_view text) {
 // '_' (seen in service names such as _dns.resolver.arpa).
 std::string normalisedName(const yaml::Node& node) {
   std::string text = node.asString();
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (!text.empty() && text.back() == '.') text.pop_back();
   if (text.starts_with("*.")) {
     node.fail(fmt::format("'{}': write the name without '*.'; names already match subdomains",
@@ -227,8 +226,8 @@ class CatalogLoader {
     yaml::Node id = root.child("id");
     service.id = id.asString();
     if (!isServiceId(service.id)) {
-      id.fail(fmt::format("'{}' is not a service id (lower-case letters, digits and '-')",
-                          service.id));
+      id.fail(
+          fmt::format("'{}' is not a service id (lower-case letters, digits and '-')", service.id));
     }
     if (service.id != stem) {
       id.fail(fmt::format("'{}' must equal the file name '{}'", service.id, stem));
@@ -270,8 +269,9 @@ class CatalogLoader {
     rule.id = id.asString();
     std::string prefix = serviceId + ".";
     if (!rule.id.starts_with(prefix) || !isRuleIdTail(rule.id.substr(prefix.size()))) {
-      id.fail(fmt::format("'{}' must be '{}' followed by lower-case letters, digits, '-', '_' or '.'",
-                          rule.id, prefix));
+      id.fail(
+          fmt::format("'{}' must be '{}' followed by lower-case letters, digits, '-', '_' or '.'",
+                      rule.id, prefix));
     }
     if (auto [it, inserted] = ruleFiles_.emplace(rule.id, node.file()); !inserted) {
       id.fail(fmt::format("duplicate rule id '{}' (first defined in {})", rule.id, it->second));
@@ -283,8 +283,9 @@ class CatalogLoader {
     int families = int{hasNames} + int{hasAddresses} + int{hasNdpi};
     if (families != 1) {
       std::string found;
-      for (auto [present, name] : {std::pair{hasNames, "names"}, std::pair{hasAddresses, "addresses"},
-                                   std::pair{hasNdpi, "ndpi"}}) {
+      for (auto [present, name] :
+           {std::pair{hasNames, "names"}, std::pair{hasAddresses, "addresses"},
+            std::pair{hasNdpi, "ndpi"}}) {
         if (!present) continue;
         found += found.empty() ? "" : " and ";
         found += name;
@@ -297,11 +298,13 @@ class CatalogLoader {
 
     if (node.has("names")) {
       yaml::Node list = nonEmptyList(node, "names");
-      for (std::size_t i = 0; i < list.size(); ++i) rule.suffixNames.push_back(normalisedName(list.at(i)));
+      for (std::size_t i = 0; i < list.size(); ++i)
+        rule.suffixNames.push_back(normalisedName(list.at(i)));
     }
     if (node.has("exact_names")) {
       yaml::Node list = nonEmptyList(node, "exact_names");
-      for (std::size_t i = 0; i < list.size(); ++i) rule.exactNames.push_back(normalisedName(list.at(i)));
+      for (std::size_t i = 0; i < list.size(); ++i)
+        rule.exactNames.push_back(normalisedName(list.at(i)));
     }
     if (node.has("ip_ranges")) {
       yaml::Node list = nonEmptyList(node, "ip_ranges");
@@ -324,12 +327,13 @@ class CatalogLoader {
     }
 
     if (node.has("protocol")) {
-      rule.protocol = parseChoice<L4Protocol>(node.child("protocol"),
-                                              {{"tcp", L4Protocol::kTcp}, {"udp", L4Protocol::kUdp}});
+      rule.protocol = parseChoice<L4Protocol>(
+          node.child("protocol"), {{"tcp", L4Protocol::kTcp}, {"udp", L4Protocol::kUdp}});
     }
     if (node.has("ports")) {
       yaml::Node list = nonEmptyList(node, "ports");
-      for (std::size_t i = 0; i < list.size(); ++i) rule.ports.push_back(parsePortRange(list.at(i)));
+      for (std::size_t i = 0; i < list.size(); ++i)
+        rule.ports.push_back(parsePortRange(list.at(i)));
     }
     if (node.has("kind")) {
       rule.kind = parseChoice<UseKind>(node.child("kind"), {{"call", UseKind::kCall},
@@ -338,9 +342,10 @@ class CatalogLoader {
                                                             {"presence", UseKind::kPresence}});
     }
     if (node.has("confidence")) {
-      rule.confidence = parseChoice<Confidence>(
-          node.child("confidence"),
-          {{"low", Confidence::kLow}, {"medium", Confidence::kMedium}, {"high", Confidence::kHigh}});
+      rule.confidence =
+          parseChoice<Confidence>(node.child("confidence"), {{"low", Confidence::kLow},
+                                                             {"medium", Confidence::kMedium},
+                                                             {"high", Confidence::kHigh}});
     }
     rule.reason = requiredText(node, "reason");
     rule.source = requiredText(node, "source");
@@ -408,8 +413,8 @@ class CatalogLoader {
             .fail(fmt::format("duplicate threshold '{}'", name));
       }
       if (!isBehaviourName(name)) {
-        threshold.fail(fmt::format("'{}' is not a threshold name (lower-case letters, digits, '_')",
-                                   name));
+        threshold.fail(
+            fmt::format("'{}' is not a threshold name (lower-case letters, digits, '_')", name));
       }
       threshold.requireMap();
       threshold.allowOnlyKeys({"value", "reason"});

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace baawatch::classify {
 namespace {
@@ -23,7 +24,8 @@ struct StringHash {
   }
 };
 
-using NameIndex = std::unordered_map<std::string, std::vector<RuleRef>, StringHash, std::equal_to<>>;
+using NameIndex =
+    std::unordered_map<std::string, std::vector<RuleRef>, StringHash, std::equal_to<>>;
 
 // Network bits of `address` for a prefix counted in the 128-bit (IPv4-mapped) space.
 IpAddress maskedAddress(const IpAddress& address, int prefix128) {
@@ -51,6 +53,9 @@ struct SignatureMatcher::Index {
   NameIndex suffix;
   NameIndex ndpi;
   struct PrefixGroup {
+    // An IPv4 address must not fall into an IPv6 range such as ::/0 that happens to cover the
+    // IPv4-mapped block, so each group holds one family only.
+    bool v4 = false;
     int prefix128 = 0;  // prefix length in the IPv4-mapped 128-bit space
     std::unordered_map<IpAddress, std::vector<RuleRef>, IpAddressHash> networks;
   };
@@ -79,7 +84,7 @@ std::string_view toString(EvidenceField field) {
 
 SignatureMatcher::SignatureMatcher(std::shared_ptr<const SignatureCatalog> catalog)
     : catalog_(std::move(catalog)), index_(std::make_unique<Index>()) {
-  std::map<int, Index::PrefixGroup> groups;
+  std::map<std::pair<int, bool>, Index::PrefixGroup> groups;  // (prefix128, v4)
   for (const ServiceSignature& service : catalog_->services) {
     for (const SignatureRule& rule : service.rules) {
       RuleRef ref{&service, &rule};
@@ -91,7 +96,8 @@ SignatureMatcher::SignatureMatcher(std::shared_ptr<const SignatureCatalog> catal
         auto network = IpAddress::parse(std::string_view(text).substr(0, text.find('/')));
         if (!network) continue;  // toString() of a parsed range always parses back
         int prefix128 = range.prefixLength() + (network->isV4() ? 96 : 0);
-        Index::PrefixGroup& group = groups[prefix128];
+        Index::PrefixGroup& group = groups[{prefix128, network->isV4()}];
+        group.v4 = network->isV4();
         group.prefix128 = prefix128;
         group.networks[maskedAddress(*network, prefix128)].push_back(ref);
       }
@@ -146,7 +152,9 @@ std::vector<SignatureMatch> SignatureMatcher::matchAddress(const IpAddress& serv
   std::vector<SignatureMatch> matches;
   if (server.isUnset()) return matches;
   std::string value;
+  bool v4 = server.isV4();
   for (const Index::PrefixGroup& group : index_->prefixGroups) {
+    if (group.v4 != v4) continue;
     auto it = group.networks.find(maskedAddress(server, group.prefix128));
     if (it == group.networks.end()) continue;
     for (const RuleRef& ref : it->second) {

@@ -101,6 +101,7 @@ std::optional<IpRange> IpRange::parse(std::string_view text) {
   if (length < 0 || length > familyBits) return std::nullopt;
   IpRange range;
   range.prefix_ = address->isV4() ? length + 96 : length;
+  range.v4_ = address->isV4();
   // Keep only the network bits so toString() and contains() agree on "10.1.2.3/8".
   std::array<std::uint8_t, 16> bytes = address->bytes();
   for (int bit = range.prefix_; bit < 128; ++bit) {
@@ -112,6 +113,8 @@ std::optional<IpRange> IpRange::parse(std::string_view text) {
 
 bool IpRange::contains(const IpAddress& address) const {
   if (address.isUnset() || network_.isUnset()) return false;
+  // "::/0" must not swallow IPv4 (held as ::ffff:a.b.c.d), nor "0.0.0.0/0" IPv6.
+  if (address.isV4() != v4_) return false;
   const auto& a = address.bytes();
   const auto& n = network_.bytes();
   int fullBytes = prefix_ / 8;
@@ -122,7 +125,7 @@ bool IpRange::contains(const IpAddress& address) const {
   return (a[fullBytes] & mask) == (n[fullBytes] & mask);
 }
 
-int IpRange::prefixLength() const { return network_.isV4() ? prefix_ - 96 : prefix_; }
+int IpRange::prefixLength() const { return v4_ ? prefix_ - 96 : prefix_; }
 
 std::string IpRange::toString() const {
   return network_.toString() + "/" + std::to_string(prefixLength());

@@ -149,7 +149,8 @@ double Node::asNumber(double min, double max) const {
   if (!node_.IsScalar()) fail(fmt::format("expected a number, found {}", kindName(node_)));
   auto value = parseNumber(node_.Scalar());
   if (!value) fail(fmt::format("'{}' is not a number", node_.Scalar()));
-  if (*value < min || *value > max) fail(fmt::format("{} is outside {}-{}", node_.Scalar(), min, max));
+  if (*value < min || *value > max)
+    fail(fmt::format("{} is outside {}-{}", node_.Scalar(), min, max));
   return *value;
 }
 

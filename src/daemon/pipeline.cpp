@@ -133,15 +133,17 @@ void Pipeline::observeSideChannels(const decode::DecodedPacket& packet) {
 }
 
 void Pipeline::onClassified(flow::Flow& flow, Timestamp time) {
-  const classify::FlowFacts* facts = classify::FlowClassifier::facts(flow);
+  classify::FlowFacts* facts = classify::FlowClassifier::mutableFacts(flow);
   if (facts == nullptr || !facts->verdict) return;
-  const classify::Verdict& verdict = *facts->verdict;
+  classify::Verdict& verdict = *facts->verdict;
 
   // The clinic device is the endpoint inside the clinical networks, the client when both are.
   bool deviceIsClient = policyEngine_.isClinical(flow.client) || !policyEngine_.isClinical(flow.server);
   const IpAddress& address = deviceIsClient ? flow.client : flow.server;
   inventory::Device device =
       inventory_.lookup(address, deviceIsClient ? flow.clientMac : flow.serverMac);
+  if (sessions_.refine(device.id, verdict, time)) counters_.add("classify.context_refined");
+  sessions_.observe(device.id, verdict, time);
   policy::Decision decision = policyEngine_.decide(verdict, device, flow.vlan, time);
   if (decision.action == policy::Action::kIgnore) return;
 

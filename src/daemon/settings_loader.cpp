@@ -1,7 +1,8 @@
 // Loads baawatch.yaml (format: docs/configuration.md). Every key is optional and starts from the
 // defaults in settings.hpp; whatever is present is checked with its file:line:column.
-#include <filesystem>
 #include <fmt/format.h>
+
+#include <filesystem>
 
 #include "baawatch/common/config_error.hpp"
 #include "baawatch/common/yaml_support.hpp"
@@ -107,7 +108,8 @@ Settings loadSettings(const std::string& file) {
   root.allowOnlyKeys({"signatures", "policy", "output", "flows", "dns_cache"});
   std::filesystem::path folder = std::filesystem::path(file).parent_path();
 
-  if (root.has("signatures")) settings.signaturesFolder = resolvePath(root.child("signatures"), folder);
+  if (root.has("signatures"))
+    settings.signaturesFolder = resolvePath(root.child("signatures"), folder);
   if (root.has("policy")) settings.policyFile = resolvePath(root.child("policy"), folder);
   if (root.has("output")) loadOutput(root.child("output"), folder, settings.output);
   if (root.has("flows")) loadFlows(root.child("flows"), settings.flows);

@@ -11,9 +11,9 @@ namespace {
 constexpr std::uint32_t kMagicCookie = 0x63825363;
 // RFC 2132 option codes.
 constexpr std::uint8_t kOptionPad = 0;
-constexpr std::uint8_t kOptionHostName = 12;         // §3.14
+constexpr std::uint8_t kOptionHostName = 12;          // §3.14
 constexpr std::uint8_t kOptionRequestedAddress = 50;  // §9.1
-constexpr std::uint8_t kOptionMessageType = 53;      // §9.6
+constexpr std::uint8_t kOptionMessageType = 53;       // §9.6
 constexpr std::uint8_t kOptionEnd = 255;
 constexpr std::uint8_t kHardwareTypeEthernet = 1;
 
@@ -28,8 +28,8 @@ IpAddress addressOrUnset(std::span<const std::uint8_t> bytes) {
 // identity the device never announced.
 std::string printableHostName(std::span<const std::uint8_t> value) {
   while (!value.empty() && value.back() == 0) value = value.first(value.size() - 1);
-  const bool printable =
-      std::all_of(value.begin(), value.end(), [](std::uint8_t b) { return b >= 0x20 && b <= 0x7e; });
+  const bool printable = std::all_of(value.begin(), value.end(),
+                                     [](std::uint8_t b) { return b >= 0x20 && b <= 0x7e; });
   if (!printable) return {};
   return std::string(value.begin(), value.end());
 }

@@ -14,9 +14,9 @@ using Status = Expected<void, DecodeError>;
 // IEEE 802 ethertypes (IEEE Registration Authority) we act on.
 constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
 constexpr std::uint16_t kEthertypeArp = 0x0806;
-constexpr std::uint16_t kEthertypeVlan = 0x8100;         // 802.1Q C-tag
-constexpr std::uint16_t kEthertypeQinQ = 0x88a8;         // 802.1ad S-tag
-constexpr std::uint16_t kEthertypeQinQLegacy = 0x9100;   // pre-802.1ad S-tag still in the field
+constexpr std::uint16_t kEthertypeVlan = 0x8100;        // 802.1Q C-tag
+constexpr std::uint16_t kEthertypeQinQ = 0x88a8;        // 802.1ad S-tag
+constexpr std::uint16_t kEthertypeQinQLegacy = 0x9100;  // pre-802.1ad S-tag still in the field
 constexpr std::uint16_t kEthertypeIpv6 = 0x86dd;
 constexpr std::uint16_t kEthertypePppoeSession = 0x8864;
 
@@ -69,11 +69,16 @@ MacAddress readMac(ByteReader& reader) {
 
 Transport transportFor(std::uint8_t protocol) {
   switch (protocol) {
-    case 6: return Transport::kTcp;
-    case 17: return Transport::kUdp;
-    case 1: return Transport::kIcmp;
-    case 58: return Transport::kIcmpv6;
-    default: return Transport::kOther;
+    case 6:
+      return Transport::kTcp;
+    case 17:
+      return Transport::kUdp;
+    case 1:
+      return Transport::kIcmp;
+    case 58:
+      return Transport::kIcmpv6;
+    default:
+      return Transport::kOther;
   }
 }
 
@@ -127,8 +132,10 @@ Status decodeTransport(std::uint8_t protocol, const Segment& segment, const Fram
   packet.ipProtocol = protocol;
   packet.transport = transportFor(protocol);
   switch (packet.transport) {
-    case Transport::kTcp: return decodeTcp(segment, context, packet);
-    case Transport::kUdp: return decodeUdp(segment, packet);
+    case Transport::kTcp:
+      return decodeTcp(segment, context, packet);
+    case Transport::kUdp:
+      return decodeUdp(segment, packet);
     case Transport::kIcmp:
     case Transport::kIcmpv6:
     case Transport::kOther:
@@ -223,9 +230,8 @@ Status decodeIpv6(std::span<const std::uint8_t> ip, const FrameContext& context,
   chain.seek(kIpv6Header);
   bool moreFragments = false;
   int headers = 0;
-  while (nextHeader == kIpv6HopByHop || nextHeader == kIpv6Routing ||
-         nextHeader == kIpv6Fragment || nextHeader == kIpv6DestinationOptions ||
-         nextHeader == kIpv6AuthenticationHeader) {
+  while (nextHeader == kIpv6HopByHop || nextHeader == kIpv6Routing || nextHeader == kIpv6Fragment ||
+         nextHeader == kIpv6DestinationOptions || nextHeader == kIpv6AuthenticationHeader) {
     if (++headers > kMaxIpv6ExtensionHeaders) return unexpected(DecodeError::kIpv6ExtensionChain);
     const std::size_t start = chain.offset();
     const std::uint8_t following = chain.u8();
@@ -263,15 +269,21 @@ Status decodeIpv6(std::span<const std::uint8_t> ip, const FrameContext& context,
 Status decodeIp(std::span<const std::uint8_t> ip, IpVersionHint hint, const FrameContext& context,
                 DecodedPacket& packet) {
   switch (hint) {
-    case IpVersionHint::kIpv4: return decodeIpv4(ip, context, packet);
-    case IpVersionHint::kIpv6: return decodeIpv6(ip, context, packet);
-    case IpVersionHint::kFromNibble: break;
+    case IpVersionHint::kIpv4:
+      return decodeIpv4(ip, context, packet);
+    case IpVersionHint::kIpv6:
+      return decodeIpv6(ip, context, packet);
+    case IpVersionHint::kFromNibble:
+      break;
   }
   if (ip.empty()) return unexpected(DecodeError::kLinkTruncated);
   switch (ip[0] >> 4) {
-    case 4: return decodeIpv4(ip, context, packet);
-    case 6: return decodeIpv6(ip, context, packet);
-    default: return unexpected(DecodeError::kIpv4BadVersion);
+    case 4:
+      return decodeIpv4(ip, context, packet);
+    case 6:
+      return decodeIpv6(ip, context, packet);
+    default:
+      return unexpected(DecodeError::kIpv4BadVersion);
   }
 }
 
@@ -294,8 +306,8 @@ FrameResult decodeArp(std::span<const std::uint8_t> body) {
   const auto senderIp = reader.bytes(4);
   reader.skip(6);  // target hardware address: zero in requests
   const auto targetIp = reader.bytes(4);
-  if (!reader.ok() || hardwareType != 1 || protocolType != kEthertypeIpv4 ||
-      hardwareLength != 6 || protocolLength != 4) {
+  if (!reader.ok() || hardwareType != 1 || protocolType != kEthertypeIpv4 || hardwareLength != 6 ||
+      protocolLength != 4) {
     return unexpected(DecodeError::kArpMalformed);
   }
   arp.senderIp = IpAddress::fromV4(senderIp.first<4>());
@@ -323,9 +335,12 @@ FrameResult decodeEthertype(std::uint16_t ethertype, ByteReader& reader,
   }
 
   switch (ethertype) {
-    case kEthertypeIpv4: return finish(decodeIp(reader.rest(), IpVersionHint::kIpv4, context, packet), packet);
-    case kEthertypeIpv6: return finish(decodeIp(reader.rest(), IpVersionHint::kIpv6, context, packet), packet);
-    case kEthertypeArp: return decodeArp(reader.rest());
+    case kEthertypeIpv4:
+      return finish(decodeIp(reader.rest(), IpVersionHint::kIpv4, context, packet), packet);
+    case kEthertypeIpv6:
+      return finish(decodeIp(reader.rest(), IpVersionHint::kIpv6, context, packet), packet);
+    case kEthertypeArp:
+      return decodeArp(reader.rest());
     case kEthertypePppoeSession: {
       // RFC 2516 §4: ver/type 0x11, code 0, session id, length (of the PPP frame), then the PPP
       // protocol field (RFC 1661 §2).
@@ -338,8 +353,10 @@ FrameResult decodeEthertype(std::uint16_t ethertype, ByteReader& reader,
       if (versionType != 0x11 || code != 0) return unexpected(DecodeError::kNotIp);
       const auto rest = reader.rest();
       const auto ip = rest.first(std::min(length - 2, rest.size()));
-      if (pppProtocol == kPppIpv4) return finish(decodeIp(ip, IpVersionHint::kIpv4, context, packet), packet);
-      if (pppProtocol == kPppIpv6) return finish(decodeIp(ip, IpVersionHint::kIpv6, context, packet), packet);
+      if (pppProtocol == kPppIpv4)
+        return finish(decodeIp(ip, IpVersionHint::kIpv4, context, packet), packet);
+      if (pppProtocol == kPppIpv6)
+        return finish(decodeIp(ip, IpVersionHint::kIpv6, context, packet), packet);
       return unexpected(DecodeError::kNotIp);  // LCP, IPCP, CHAP...
     }
     default:
@@ -409,12 +426,14 @@ FrameResult decodeLoopback(std::span<const std::uint8_t> frame, FamilyOrder orde
   }
   const auto ip = frame.subspan(4);
   switch (family) {
-    case kBsdAfInet: return finish(decodeIp(ip, IpVersionHint::kIpv4, context, packet), packet);
+    case kBsdAfInet:
+      return finish(decodeIp(ip, IpVersionHint::kIpv4, context, packet), packet);
     case kBsdAfInet6NetBsd:
     case kBsdAfInet6FreeBsd:
     case kBsdAfInet6Darwin:
       return finish(decodeIp(ip, IpVersionHint::kIpv6, context, packet), packet);
-    default: return unexpected(DecodeError::kLinkUnsupported);
+    default:
+      return unexpected(DecodeError::kLinkUnsupported);
   }
 }
 
@@ -430,17 +449,24 @@ Expected<DecodedFrame, DecodeError> PacketDecoder::decode(std::span<const std::u
 
   // No default: every LinkType must be handled here (see isSupportedLinkType).
   switch (static_cast<LinkType>(linkType_)) {
-    case LinkType::kEthernet: return decodeEthernet(frame, context, packet);
-    case LinkType::kLinuxSll: return decodeSll(frame, context, packet);
-    case LinkType::kLinuxSll2: return decodeSll2(frame, context, packet);
-    case LinkType::kNull: return decodeLoopback(frame, FamilyOrder::kCapturingHost, context, packet);
-    case LinkType::kLoop: return decodeLoopback(frame, FamilyOrder::kNetwork, context, packet);
+    case LinkType::kEthernet:
+      return decodeEthernet(frame, context, packet);
+    case LinkType::kLinuxSll:
+      return decodeSll(frame, context, packet);
+    case LinkType::kLinuxSll2:
+      return decodeSll2(frame, context, packet);
+    case LinkType::kNull:
+      return decodeLoopback(frame, FamilyOrder::kCapturingHost, context, packet);
+    case LinkType::kLoop:
+      return decodeLoopback(frame, FamilyOrder::kNetwork, context, packet);
     case LinkType::kRaw:
     case LinkType::kRawDlt12:
     case LinkType::kRawDlt14:
       return finish(decodeIp(frame, IpVersionHint::kFromNibble, context, packet), packet);
-    case LinkType::kIpv4: return finish(decodeIp(frame, IpVersionHint::kIpv4, context, packet), packet);
-    case LinkType::kIpv6: return finish(decodeIp(frame, IpVersionHint::kIpv6, context, packet), packet);
+    case LinkType::kIpv4:
+      return finish(decodeIp(frame, IpVersionHint::kIpv4, context, packet), packet);
+    case LinkType::kIpv6:
+      return finish(decodeIp(frame, IpVersionHint::kIpv6, context, packet), packet);
   }
   return unexpected(DecodeError::kLinkUnsupported);
 }

@@ -112,7 +112,8 @@ Expected<QuicLongHeader, DecodeError> parseQuicLongHeader(std::span<const std::u
   const auto type = static_cast<std::uint8_t>((first >> 4) & 0x03);
   // RFC 9369 §3.2: QUIC v2 rotates the types (Initial 1, 0-RTT 2, Handshake 3, Retry 0); report
   // them in v1 numbering so callers need one table.
-  header.packetType = header.version == kQuicV2 ? static_cast<std::uint8_t>((type + 3) & 0x03) : type;
+  header.packetType =
+      header.version == kQuicV2 ? static_cast<std::uint8_t>((type + 3) & 0x03) : type;
   return header;
 }
 

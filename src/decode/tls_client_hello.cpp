@@ -15,11 +15,11 @@ constexpr std::size_t kHandshakeHeader = 4;
 constexpr std::size_t kMaxPlaintextRecord = 16384;
 
 // Extension code points (IANA TLS ExtensionType registry).
-constexpr std::uint16_t kExtensionServerName = 0;         // RFC 6066 §3
-constexpr std::uint16_t kExtensionAlpn = 16;              // RFC 7301 §3.1
-constexpr std::uint16_t kExtensionPreSharedKey = 41;      // RFC 8446 §4.2.11
-constexpr std::uint16_t kExtensionEch = 0xfe0d;           // draft-ietf-tls-esni-13 and later
-constexpr std::uint16_t kExtensionEsniDraft = 0xffce;     // draft-ietf-tls-esni-01..-06
+constexpr std::uint16_t kExtensionServerName = 0;      // RFC 6066 §3
+constexpr std::uint16_t kExtensionAlpn = 16;           // RFC 7301 §3.1
+constexpr std::uint16_t kExtensionPreSharedKey = 41;   // RFC 8446 §4.2.11
+constexpr std::uint16_t kExtensionEch = 0xfe0d;        // draft-ietf-tls-esni-13 and later
+constexpr std::uint16_t kExtensionEsniDraft = 0xffce;  // draft-ietf-tls-esni-01..-06
 constexpr std::uint8_t kServerNameTypeHostName = 0;
 
 using Result = Expected<TlsClientHello, DecodeError>;
@@ -103,12 +103,23 @@ Result parseClientHelloBody(std::span<const std::uint8_t> body) {
     if (!reader.ok()) return unexpected(DecodeError::kTlsBadLength);
     Status status;
     switch (type) {
-      case kExtensionServerName: status = readServerName(data, hello); break;
-      case kExtensionAlpn: status = readAlpn(data, hello); break;
-      case kExtensionPreSharedKey: hello.hasPreSharedKey = true; break;
-      case kExtensionEch: hello.echOffered = true; break;
-      case kExtensionEsniDraft: hello.esniOffered = true; break;
-      default: break;  // GREASE, key shares, padding...: nothing classification needs
+      case kExtensionServerName:
+        status = readServerName(data, hello);
+        break;
+      case kExtensionAlpn:
+        status = readAlpn(data, hello);
+        break;
+      case kExtensionPreSharedKey:
+        hello.hasPreSharedKey = true;
+        break;
+      case kExtensionEch:
+        hello.echOffered = true;
+        break;
+      case kExtensionEsniDraft:
+        hello.esniOffered = true;
+        break;
+      default:
+        break;  // GREASE, key shares, padding...: nothing classification needs
     }
     if (!status) return unexpected(status.error());
   }
@@ -158,7 +169,8 @@ Expected<TlsClientHello, DecodeError> parseTlsClientHello(std::span<const std::u
       return unexpected(DecodeError::kTlsBadLength);
     }
     const auto fragment = reader.bytes(recordLength);
-    if (!reader.ok()) return unexpected(DecodeError::kTlsTruncated);  // continues in a later segment
+    if (!reader.ok())
+      return unexpected(DecodeError::kTlsTruncated);  // continues in a later segment
     if (handshakeLength == 0) {
       if (fragment.size() < kHandshakeHeader) return unexpected(DecodeError::kTlsTruncated);
       handshakeLength = kHandshakeHeader + ((std::size_t{fragment[1]} << 16) |

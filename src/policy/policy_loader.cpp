@@ -171,8 +171,8 @@ std::vector<Exemption> loadExemptions(const yaml::Node& list,
     yaml::Node id = entry.child("id");
     exemption.id = id.asString();
     if (!isPolicyId(exemption.id)) {
-      id.fail(fmt::format("'{}' is not an id (lower-case letters, digits, '-' and '_')",
-                          exemption.id));
+      id.fail(
+          fmt::format("'{}' is not an id (lower-case letters, digits, '-' and '_')", exemption.id));
     }
     if (!seen.insert(exemption.id).second) {
       id.fail(fmt::format("duplicate exemption id '{}'", exemption.id));
@@ -227,8 +227,8 @@ std::vector<Exemption> loadExemptions(const yaml::Node& list,
 void loadSeverities(const yaml::Node& node, std::map<Category, Severity>& severities) {
   node.requireMap();
   node.allowOnlyKeys({"video", "messaging", "presence", "visibility-loss"});
-  for (Category category : {Category::kVideo, Category::kMessaging, Category::kPresence,
-                            Category::kVisibilityLoss}) {
+  for (Category category :
+       {Category::kVideo, Category::kMessaging, Category::kPresence, Category::kVisibilityLoss}) {
     std::string_view key = classify::toString(category);
     if (node.has(key)) severities[category] = parseSeverity(node.child(key));
   }

@@ -56,6 +56,8 @@ class FlowClassifier {
                           Timestamp time);
 
   static const FlowFacts* facts(const flow::Flow& flow);
+  // For the stages after classification that refine a verdict (device context).
+  static FlowFacts* mutableFacts(flow::Flow& flow);
   const SignatureMatcher& matcher() const { return matcher_; }
   const Counters& counters() const { return counters_; }
   const DnsCache& dnsCache() const { return dnsCache_; }

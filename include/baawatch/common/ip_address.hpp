@@ -54,6 +54,7 @@ class IpRange {
  private:
   IpAddress network_;
   int prefix_ = 0;  // in the 128-bit space
+  bool v4_ = false; // an IPv4 range matches only IPv4 addresses, an IPv6 range only IPv6 ones
 };
 
 }  // namespace baawatch

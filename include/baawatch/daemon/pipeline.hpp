@@ -9,6 +9,7 @@
 
 #include "baawatch/capture/packet_source.hpp"
 #include "baawatch/classify/flow_classifier.hpp"
+#include "baawatch/classify/session_context.hpp"
 #include "baawatch/common/counters.hpp"
 #include "baawatch/daemon/settings.hpp"
 #include "baawatch/decode/packet_decoder.hpp"
@@ -60,6 +61,7 @@ class Pipeline {
   sink::RecordBuilder builder_;
   inventory::DeviceInventory inventory_;
   classify::FlowClassifier classifier_;
+  classify::SessionContext sessions_;
   policy::PolicyEngine policyEngine_;
   policy::EncounterTracker encounters_;
   policy::IntervalCounter intervalCounts_;

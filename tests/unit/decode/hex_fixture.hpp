@@ -37,7 +37,8 @@ inline std::vector<std::uint8_t> hexBytes(std::string_view text) {
 }
 
 // Concatenates byte strings (a link header in front of an IP fixture, and so on).
-inline std::vector<std::uint8_t> concat(std::initializer_list<std::span<const std::uint8_t>> parts) {
+inline std::vector<std::uint8_t> concat(
+    std::initializer_list<std::span<const std::uint8_t>> parts) {
   std::vector<std::uint8_t> bytes;
   for (auto part : parts) bytes.insert(bytes.end(), part.begin(), part.end());
   return bytes;

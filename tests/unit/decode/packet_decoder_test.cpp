@@ -17,8 +17,8 @@ using testing::hexBytes;
 const std::string kEthernetMacs = "00 11 22 33 44 55  66 77 88 99 aa bb ";  // dst, src
 const std::string kV4Addresses = "c0 a8 01 0a  08 08 08 08 ";  // 192.168.1.10 -> 8.8.8.8
 const std::string kV6Addresses =
-    "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 "   // 2001:db8::1
-    "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 02 ";  // 2001:db8::2
+    "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01 "                // 2001:db8::1
+    "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 02 ";               // 2001:db8::2
 const std::string kUdpDns = "d4 31 00 35 00 0c 00 00  de ad be ef ";  // 54321 -> 53, len 12, 4 data
 const std::string kTcpSyn =  // 50000 -> 443, seq 1, data offset 5, SYN
     "c3 50 01 bb 00 00 00 01 00 00 00 00 50 02 ff ff 00 00 00 00 ";
@@ -49,12 +49,42 @@ struct DecodeCase {
 
 std::vector<DecodeCase> decodeCases() {
   const auto udpV4 = [](std::string name, int linkType, std::string hex, bool mac) {
-    return DecodeCase{std::move(name), linkType, std::move(hex), 0, 4, "192.168.1.10", "8.8.8.8",
-                      Transport::kUdp, 17, 54321, 53, 4, 32, 0, 0, false, mac};
+    return DecodeCase{std::move(name),
+                      linkType,
+                      std::move(hex),
+                      0,
+                      4,
+                      "192.168.1.10",
+                      "8.8.8.8",
+                      Transport::kUdp,
+                      17,
+                      54321,
+                      53,
+                      4,
+                      32,
+                      0,
+                      0,
+                      false,
+                      mac};
   };
   const auto tcpV6 = [](std::string name, int linkType, std::string hex, bool mac) {
-    return DecodeCase{std::move(name), linkType, std::move(hex), 0, 6, "2001:db8::1", "2001:db8::2",
-                      Transport::kTcp, 6, 50000, 443, 0, 60, 0, 0, false, mac};
+    return DecodeCase{std::move(name),
+                      linkType,
+                      std::move(hex),
+                      0,
+                      6,
+                      "2001:db8::1",
+                      "2001:db8::2",
+                      Transport::kTcp,
+                      6,
+                      50000,
+                      443,
+                      0,
+                      60,
+                      0,
+                      0,
+                      false,
+                      mac};
   };
   std::vector<DecodeCase> cases = {
       udpV4("ethernet_ipv4_udp", 1, kEthernetMacs + "08 00 " + kIpv4Udp, true),
@@ -90,23 +120,23 @@ std::vector<DecodeCase> decodeCases() {
   cases.push_back(qinq);
 
   // IHL 6: one 4-byte option word (NOP NOP NOP EOL), total 36.
-  auto options = udpV4("ipv4_options", 101,
-                       "46 00 00 24 12 34 00 00 40 11 00 00 " + kV4Addresses + "01 01 01 00 " + kUdpDns,
-                       false);
+  auto options = udpV4(
+      "ipv4_options", 101,
+      "46 00 00 24 12 34 00 00 40 11 00 00 " + kV4Addresses + "01 01 01 00 " + kUdpDns, false);
   options.ipPacketSize = 36;
   cases.push_back(options);
 
   // First fragment (MF set, offset 0): still carries the UDP header.
   auto firstFragment =
-      udpV4("ipv4_first_fragment", 101, "45 00 00 20 12 34 20 00 40 11 00 00 " + kV4Addresses + kUdpDns,
-            false);
+      udpV4("ipv4_first_fragment", 101,
+            "45 00 00 20 12 34 20 00 40 11 00 00 " + kV4Addresses + kUdpDns, false);
   firstFragment.isFragment = true;
   cases.push_back(firstFragment);
 
   // Fragment at offset 16 * 8: no L4 header, so no ports and no payload.
   auto laterFragment =
-      udpV4("ipv4_later_fragment", 101, "45 00 00 20 12 34 00 10 40 11 00 00 " + kV4Addresses + kUdpDns,
-            false);
+      udpV4("ipv4_later_fragment", 101,
+            "45 00 00 20 12 34 00 10 40 11 00 00 " + kV4Addresses + kUdpDns, false);
   laterFragment.isFragment = true;
   laterFragment.transport = Transport::kOther;
   laterFragment.sourcePort = laterFragment.destinationPort = 0;
@@ -155,11 +185,10 @@ std::vector<DecodeCase> decodeCases() {
                              40, 0, 0, false, false});
 
   // ICMP echo request: no ports, the payload is the ICMP message.
-  cases.push_back(DecodeCase{"ipv4_icmp_echo", 101,
-                             "45 00 00 1c 00 01 00 00 40 01 00 00 " + kV4Addresses +
-                                 "08 00 f7 ff 00 00 00 00",
-                             0, 4, "192.168.1.10", "8.8.8.8", Transport::kIcmp, 1, 0, 0, 8, 28, 0,
-                             0, false, false});
+  cases.push_back(DecodeCase{
+      "ipv4_icmp_echo", 101,
+      "45 00 00 1c 00 01 00 00 40 01 00 00 " + kV4Addresses + "08 00 f7 ff 00 00 00 00", 0, 4,
+      "192.168.1.10", "8.8.8.8", Transport::kIcmp, 1, 0, 0, 8, 28, 0, 0, false, false});
   return cases;
 }
 
@@ -189,7 +218,9 @@ TEST_P(DecodeCaseTest, DecodesFields) {
   EXPECT_EQ(packet->outerVlan, c.outerVlan);
   EXPECT_EQ(packet->isFragment, c.isFragment);
   EXPECT_EQ(packet->sourceMac.has_value(), c.hasSourceMac);
-  if (c.hasSourceMac) EXPECT_EQ(formatMac(*packet->sourceMac), "66:77:88:99:aa:bb");
+  if (c.hasSourceMac) {
+    EXPECT_EQ(formatMac(*packet->sourceMac), "66:77:88:99:aa:bb");
+  }
   // The IP view must start at the IP header (version nibble) inside the frame.
   ASSERT_FALSE(packet->ipPacket.empty());
   EXPECT_EQ(packet->ipPacket[0] >> 4, c.ipVersion);
@@ -198,13 +229,14 @@ TEST_P(DecodeCaseTest, DecodesFields) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Frames, DecodeCaseTest, ::testing::ValuesIn(decodeCases()),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& testInfo) { return testInfo.param.name; });
 
 TEST(PacketDecoderTest, TcpFieldsAndPayload) {
   // IPv4 TCP 50000 -> 443, seq 0x01020304, PSH|ACK, data "hi".
   const auto frame = hexBytes("45 00 00 2a 12 34 40 00 40 06 00 00 " + kV4Addresses +
                               "c3 50 01 bb 01 02 03 04 00 00 00 00 50 18 ff ff 00 00 00 00 68 69");
-  const auto result = PacketDecoder(101).decode(frame, static_cast<std::uint32_t>(frame.size()), {});
+  const auto result =
+      PacketDecoder(101).decode(frame, static_cast<std::uint32_t>(frame.size()), {});
   ASSERT_TRUE(result.has_value());
   const auto& packet = std::get<DecodedPacket>(*result);
   EXPECT_EQ(packet.tcpSequence, 0x01020304u);
@@ -218,8 +250,8 @@ TEST(PacketDecoderTest, TcpFieldsAndPayload) {
 TEST(PacketDecoderTest, ArpRequest) {
   const auto frame = hexBytes(kEthernetMacs +
                               "08 06 "
-                              "00 01 08 00 06 04 00 01 "   // Ethernet/IPv4, 6/4, request
-                              "66 77 88 99 aa bb c0 a8 01 0a "  // sender MAC, 192.168.1.10
+                              "00 01 08 00 06 04 00 01 "         // Ethernet/IPv4, 6/4, request
+                              "66 77 88 99 aa bb c0 a8 01 0a "   // sender MAC, 192.168.1.10
                               "00 00 00 00 00 00 c0 a8 01 01");  // target MAC, 192.168.1.1
   const auto result = PacketDecoder(1).decode(frame, static_cast<std::uint32_t>(frame.size()), {});
   ASSERT_TRUE(result.has_value()) << counterName(result.error());
@@ -251,8 +283,9 @@ std::vector<ErrorCase> errorCases() {
       {"null_unknown_family", 0, "07 00 00 00 " + kIpv4Udp, 0, DecodeError::kLinkUnsupported},
       {"loop_unknown_family", 108, "00 00 00 07 " + kIpv4Udp, 0, DecodeError::kLinkUnsupported},
       {"unsupported_dlt_ieee802_11", 105, kIpv4Udp, 0, DecodeError::kLinkUnsupported},
-      {"three_vlan_tags", 1, kEthernetMacs + "88 a8 00 0a 81 00 00 14 81 00 00 64 08 00 " + kIpv4Udp,
-       0, DecodeError::kVlanTooDeep},
+      {"three_vlan_tags", 1,
+       kEthernetMacs + "88 a8 00 0a 81 00 00 14 81 00 00 64 08 00 " + kIpv4Udp, 0,
+       DecodeError::kVlanTooDeep},
       {"ipv4_header_cut", 1, kEthernetMacs + "08 00 45 00 00 20 12 34 00 00 40 11", 0,
        DecodeError::kIpv4Truncated},
       // Total length 256 in a frame captured whole: the datagram is shorter than it claims.
@@ -283,7 +316,8 @@ std::vector<ErrorCase> errorCases() {
        0, DecodeError::kIpv6ExtensionChain},
       // Destination options claiming 48 bytes in a 16-byte payload.
       {"ipv6_extension_beyond_datagram", 229,
-       "60 00 00 00 00 10 3c 40 " + kV6Addresses + "11 05 01 04 00 00 00 00 " + kUdpDns.substr(0, 24),
+       "60 00 00 00 00 10 3c 40 " + kV6Addresses + "11 05 01 04 00 00 00 00 " +
+           kUdpDns.substr(0, 24),
        0, DecodeError::kIpv6ExtensionChain},
       // Total 30: only 10 bytes of TCP header.
       {"tcp_header_cut", 101,
@@ -297,13 +331,16 @@ std::vector<ErrorCase> errorCases() {
        "45 00 00 28 " + ipv4Header + "06 00 00 " + kV4Addresses +
            "c3 50 01 bb 00 00 00 01 00 00 00 00 f0 02 ff ff 00 00 00 00",
        0, DecodeError::kTcpBadDataOffset},
-      {"udp_header_cut", 101, "45 00 00 18 " + ipv4Header + "11 00 00 " + kV4Addresses + "d4 31 00 35",
-       0, DecodeError::kUdpTruncated},
+      {"udp_header_cut", 101,
+       "45 00 00 18 " + ipv4Header + "11 00 00 " + kV4Addresses + "d4 31 00 35", 0,
+       DecodeError::kUdpTruncated},
       {"udp_length_4", 101,
-       "45 00 00 20 " + ipv4Header + "11 00 00 " + kV4Addresses + "d4 31 00 35 00 04 00 00 de ad be ef",
+       "45 00 00 20 " + ipv4Header + "11 00 00 " + kV4Addresses +
+           "d4 31 00 35 00 04 00 00 de ad be ef",
        0, DecodeError::kUdpBadLength},
       {"udp_length_beyond_datagram", 101,
-       "45 00 00 20 " + ipv4Header + "11 00 00 " + kV4Addresses + "d4 31 00 35 00 40 00 00 de ad be ef",
+       "45 00 00 20 " + ipv4Header + "11 00 00 " + kV4Addresses +
+           "d4 31 00 35 00 40 00 00 de ad be ef",
        0, DecodeError::kUdpBadLength},
       {"arp_hardware_length_8", 1,
        kEthernetMacs + "08 06 00 01 08 00 08 04 00 01 66 77 88 99 aa bb c0 a8 01 0a", 0,
@@ -330,18 +367,18 @@ TEST_P(DecodeErrorCaseTest, FailsWithNamedError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Frames, DecodeErrorCaseTest, ::testing::ValuesIn(errorCases()),
-                         [](const auto& info) { return info.param.name; });
+                         [](const auto& testInfo) { return testInfo.param.name; });
 
 TEST(PacketDecoderTest, EveryL2ToL4ErrorHasACase) {
   std::set<DecodeError> covered;
   for (const auto& c : errorCases()) covered.insert(c.expected);
-  for (auto error : {DecodeError::kLinkTruncated, DecodeError::kLinkUnsupported,
-                     DecodeError::kVlanTooDeep, DecodeError::kIpv4Truncated,
-                     DecodeError::kIpv4BadHeaderLength, DecodeError::kIpv4BadTotalLength,
-                     DecodeError::kIpv4BadVersion, DecodeError::kIpv6Truncated,
-                     DecodeError::kIpv6ExtensionChain, DecodeError::kTcpTruncated,
-                     DecodeError::kTcpBadDataOffset, DecodeError::kUdpTruncated,
-                     DecodeError::kUdpBadLength, DecodeError::kArpMalformed, DecodeError::kNotIp}) {
+  for (auto error :
+       {DecodeError::kLinkTruncated, DecodeError::kLinkUnsupported, DecodeError::kVlanTooDeep,
+        DecodeError::kIpv4Truncated, DecodeError::kIpv4BadHeaderLength,
+        DecodeError::kIpv4BadTotalLength, DecodeError::kIpv4BadVersion, DecodeError::kIpv6Truncated,
+        DecodeError::kIpv6ExtensionChain, DecodeError::kTcpTruncated,
+        DecodeError::kTcpBadDataOffset, DecodeError::kUdpTruncated, DecodeError::kUdpBadLength,
+        DecodeError::kArpMalformed, DecodeError::kNotIp}) {
     EXPECT_TRUE(covered.count(error)) << counterName(error);
   }
 }

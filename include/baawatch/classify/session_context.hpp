@@ -1,0 +1,40 @@
+#pragma once
+// Attribution of calls by device context, for vendors whose services share one relay infrastructure
+// (Meta: WhatsApp and Messenger; Microsoft: Skype and Teams). A call to a Meta STUN relay
+// proves "a Meta call", not which app: nDPI 4.2 picks WhatsAppCall or FacebookVoip from its IP
+// lists, not from the traffic. When a flow's verdict rests on addresses or nDPI labels alone (no
+// name the device looked up or sent), and the same device is, at that moment, in a session with a
+// sibling service of the same vendor that *was* named (a messaging or call session, never a
+// presence signal), and not in one with the verdict's own service, the call is attributed to the
+// sibling, with the context as evidence. Only call verdicts are refined.
+// The window is the sibling's `behaviour: session_window_seconds` (default 600 s).
+// Thread: owned by one packet thread.
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "baawatch/classify/verdict.hpp"
+#include "baawatch/common/timestamp.hpp"
+
+namespace baawatch::classify {
+
+class SessionContext {
+ public:
+  // Records a classified flow of `deviceId` (only verdicts with name evidence open a session).
+  void observe(const std::string& deviceId, const Verdict& verdict, Timestamp time);
+  // Returns true and rewrites `verdict` when the device context names the service better.
+  bool refine(const std::string& deviceId, Verdict& verdict, Timestamp time) const;
+
+ private:
+  static double windowFor(const ServiceSignature& service);
+  // device id -> service id -> (service, last time a named flow of it was seen)
+  struct Seen {
+    const ServiceSignature* service = nullptr;
+    Timestamp last;
+  };
+  std::unordered_map<std::string, std::map<std::string, Seen>> named_;
+};
+
+bool hasNameEvidence(const Verdict& verdict);
+
+}  // namespace baawatch::classify

@@ -1,0 +1,71 @@
+#include "baawatch/classify/session_context.hpp"
+
+#include <algorithm>
+
+namespace baawatch::classify {
+namespace {
+
+constexpr double kDefaultSessionWindowSeconds = 600;
+
+bool isNameField(EvidenceField field) {
+  return field == EvidenceField::kTlsSni || field == EvidenceField::kQuicSni ||
+         field == EvidenceField::kHttpHost || field == EvidenceField::kDnsQuery;
+}
+
+}  // namespace
+
+bool hasNameEvidence(const Verdict& verdict) {
+  return std::any_of(verdict.evidence.begin(), verdict.evidence.end(),
+                     [](const Evidence& evidence) { return isNameField(evidence.field); });
+}
+
+double SessionContext::windowFor(const ServiceSignature& service) {
+  auto it = service.behaviour.find("session_window_seconds");
+  return it != service.behaviour.end() ? it->second : kDefaultSessionWindowSeconds;
+}
+
+void SessionContext::observe(const std::string& deviceId, const Verdict& verdict,
+                             Timestamp time) {
+  // Only real use opens a session: presence signals (APNs, identity lookups) never do.
+  if (verdict.service == nullptr || !hasNameEvidence(verdict) ||
+      verdict.kind < UseKind::kMessaging || verdict.service->category == Category::kPresence)
+    return;
+  Seen& seen = named_[deviceId][verdict.service->id];
+  seen.service = verdict.service;
+  if (time > seen.last) seen.last = time;
+}
+
+bool SessionContext::refine(const std::string& deviceId, Verdict& verdict, Timestamp time) const {
+  // Only calls are re-attributed: shared relays carry calls; everything else keeps its verdict.
+  if (verdict.service == nullptr || hasNameEvidence(verdict) || verdict.kind != UseKind::kCall)
+    return false;
+  auto device = named_.find(deviceId);
+  if (device == named_.end()) return false;
+  auto fresh = [&](const Seen& seen) {
+    double age = static_cast<double>(time.micros - seen.last.micros) / 1e6;
+    return age <= windowFor(*seen.service);
+  };
+  if (auto own = device->second.find(verdict.service->id);
+      own != device->second.end() && fresh(own->second))
+    return false;  // the device really is using this service: nothing to correct
+  const Seen* sibling = nullptr;
+  for (const auto& [id, seen] : device->second) {
+    if (seen.service->vendor != verdict.service->vendor || !fresh(seen)) continue;
+    if (sibling != nullptr) return false;  // two named siblings: the context does not decide
+    sibling = &seen;
+  }
+  if (sibling == nullptr) return false;
+  const ServiceSignature* from = verdict.service;
+  verdict.service = sibling->service;
+  verdict.confidence = std::min(verdict.confidence, Confidence::kMedium);
+  verdict.evidence.push_back(Evidence{
+      "context." + sibling->service->id + ".same-vendor-session", EvidenceField::kBehaviour,
+      "device in a named " + sibling->service->name + " session; relay shared with " + from->name,
+      sibling->last, Confidence::kMedium,
+      from->vendor + " runs one relay infrastructure for " + from->name + " and " +
+          sibling->service->name +
+          ": the flow's own evidence names only the vendor, the device's live session names the app"});
+  return true;
+}
+
+}  // namespace baawatch::classify

@@ -1,0 +1,142 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "baawatch/common/config_error.hpp"
+#include "baawatch/daemon/settings.hpp"
+#include "unit/fixtures/temp_folder.hpp"
+
+namespace baawatch::daemon {
+namespace {
+
+using baawatch::testing::TempFolder;
+
+const std::string kSourceDir = BAAWATCH_SOURCE_DIR;
+
+std::string errorOf(const std::string& file) {
+  try {
+    loadSettings(file);
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(SettingsLoader, LoadsEveryFieldAndResolvesPaths) {
+  TempFolder folder;
+  std::string file =
+      folder.write("conf/baawatch.yaml",
+                   "signatures: ../sig\n"
+                   "policy: /etc/baawatch/policy.yaml\n"
+                   "output: {json: out/alerts.jsonl, flow_records: true,\n"
+                   "         counts_interval: 1h, stats_interval: 30s,\n"
+                   "         encounter_gap: 90}\n"
+                   "flows:\n"
+                   "  max_flows: 1000\n"
+                   "  ndpi_packet_budget: 32\n"
+                   "  timeouts: {tcp_syn: 10s, tcp_established: 2h, tcp_closed: 5s,\n"
+                   "             udp: 1m, other: 45s}\n"
+                   "dns_cache: {max_entries: 50, min_ttl: 1m, max_ttl: 2h}\n");
+  Settings settings = loadSettings(file);
+  EXPECT_EQ(settings.file, file);
+  EXPECT_EQ(settings.signaturesFolder, folder.path("sig"));
+  EXPECT_EQ(settings.policyFile, "/etc/baawatch/policy.yaml");
+  EXPECT_EQ(settings.output.jsonPath, folder.path("conf/out/alerts.jsonl"));
+  EXPECT_TRUE(settings.output.flowRecords);
+  EXPECT_DOUBLE_EQ(settings.output.countsInterval, 3600);
+  EXPECT_DOUBLE_EQ(settings.output.statsInterval, 30);
+  EXPECT_DOUBLE_EQ(settings.output.encounterGap, 90);
+  EXPECT_EQ(settings.flows.maxFlows, 1000u);
+  EXPECT_EQ(settings.flows.ndpiPacketBudget, 32u);
+  EXPECT_DOUBLE_EQ(settings.flows.tcpSynTimeout, 10);
+  EXPECT_DOUBLE_EQ(settings.flows.tcpEstablishedTimeout, 7200);
+  EXPECT_DOUBLE_EQ(settings.flows.tcpClosedTimeout, 5);
+  EXPECT_DOUBLE_EQ(settings.flows.udpTimeout, 60);
+  EXPECT_DOUBLE_EQ(settings.flows.otherTimeout, 45);
+  EXPECT_EQ(settings.dnsCache.maxEntries, 50u);
+  EXPECT_DOUBLE_EQ(settings.dnsCache.minTtl, 60);
+  EXPECT_DOUBLE_EQ(settings.dnsCache.maxTtl, 7200);
+}
+
+TEST(SettingsLoader, EmptyFileGivesDefaults) {
+  TempFolder folder;
+  Settings settings = loadSettings(folder.write("baawatch.yaml", "# nothing set\n"));
+  Settings defaults;
+  EXPECT_EQ(settings.signaturesFolder, "");
+  EXPECT_EQ(settings.policyFile, "");
+  EXPECT_EQ(settings.output.jsonPath, "-");
+  EXPECT_EQ(settings.flows.maxFlows, defaults.flows.maxFlows);
+  EXPECT_DOUBLE_EQ(settings.dnsCache.maxTtl, defaults.dnsCache.maxTtl);
+}
+
+TEST(SettingsLoader, ShippedConfigIsTheDefaultsAndPointsAtShippedFiles) {
+  std::string file = kSourceDir + "/etc/baawatch.yaml";
+  Settings settings = loadSettings(file);
+  Settings defaults;
+  EXPECT_EQ(settings.signaturesFolder, kSourceDir + "/signatures");
+  EXPECT_EQ(settings.policyFile, kSourceDir + "/etc/policy.yaml");
+  EXPECT_EQ(settings.output.jsonPath, "-");
+  EXPECT_EQ(settings.output.flowRecords, defaults.output.flowRecords);
+  EXPECT_DOUBLE_EQ(settings.output.countsInterval, defaults.output.countsInterval);
+  EXPECT_DOUBLE_EQ(settings.output.statsInterval, defaults.output.statsInterval);
+  EXPECT_DOUBLE_EQ(settings.output.encounterGap, defaults.output.encounterGap);
+  EXPECT_EQ(settings.flows.maxFlows, defaults.flows.maxFlows);
+  EXPECT_EQ(settings.flows.ndpiPacketBudget, defaults.flows.ndpiPacketBudget);
+  EXPECT_DOUBLE_EQ(settings.flows.tcpSynTimeout, defaults.flows.tcpSynTimeout);
+  EXPECT_DOUBLE_EQ(settings.flows.tcpEstablishedTimeout, defaults.flows.tcpEstablishedTimeout);
+  EXPECT_DOUBLE_EQ(settings.flows.tcpClosedTimeout, defaults.flows.tcpClosedTimeout);
+  EXPECT_DOUBLE_EQ(settings.flows.udpTimeout, defaults.flows.udpTimeout);
+  EXPECT_DOUBLE_EQ(settings.flows.otherTimeout, defaults.flows.otherTimeout);
+  EXPECT_EQ(settings.dnsCache.maxEntries, defaults.dnsCache.maxEntries);
+  EXPECT_DOUBLE_EQ(settings.dnsCache.minTtl, defaults.dnsCache.minTtl);
+  EXPECT_DOUBLE_EQ(settings.dnsCache.maxTtl, defaults.dnsCache.maxTtl);
+}
+
+struct BadSettingsCase {
+  std::string name;
+  std::string yaml;
+  std::string message;  // after "<file>:"
+};
+
+class BadSettingsTest : public ::testing::TestWithParam<BadSettingsCase> {};
+
+TEST_P(BadSettingsTest, IsRefusedWithLocationAndField) {
+  TempFolder folder;
+  std::string file = folder.write("baawatch.yaml", GetParam().yaml);
+  EXPECT_EQ(errorOf(file), file + ":" + GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadSettingsTest,
+    ::testing::Values(
+        BadSettingsCase{"UnknownTopKey", "signature: ../signatures\n",
+                        "1:1: signature: unknown key 'signature' (expected one of: signatures, "
+                        "policy, output, flows, dns_cache)"},
+        BadSettingsCase{"UnknownTimeout", "flows:\n  timeouts: {tcp: 1m}\n",
+                        "2:14: flows.timeouts.tcp: unknown key 'tcp' (expected one of: tcp_syn, "
+                        "tcp_established, tcp_closed, udp, other)"},
+        BadSettingsCase{"WrongType", "output: [json]\n",
+                        "1:9: output: expected a map, found a list"},
+        BadSettingsCase{"BadDuration", "output: {counts_interval: 5 minutes}\n",
+                        "1:27: output.counts_interval: '5 minutes' is not a duration (use e.g. "
+                        "30s, 5m, 1h, 1d or seconds)"},
+        BadSettingsCase{"ZeroTimeout", "flows: {timeouts: {udp: 0s}}\n",
+                        "1:25: flows.timeouts.udp: must be longer than 0"},
+        BadSettingsCase{"MaxFlowsOutOfRange", "flows: {max_flows: 0}\n",
+                        "1:20: flows.max_flows: 0 is outside 1-100000000"},
+        BadSettingsCase{"BudgetNotANumber", "flows: {ndpi_packet_budget: many}\n",
+                        "1:29: flows.ndpi_packet_budget: 'many' is not a whole number"},
+        BadSettingsCase{"TtlsReversed", "dns_cache: {min_ttl: 1h, max_ttl: 10m}\n",
+                        "1:35: dns_cache.max_ttl: 600 s is shorter than min_ttl (3600 s)"},
+        BadSettingsCase{"FlowRecordsNotBool", "output: {flow_records: 1}\n",
+                        "1:24: output.flow_records: '1' is not true or false"},
+        BadSettingsCase{"EmptyPath", "policy: \"\"\n", "1:9: policy: must not be empty"}),
+    [](const ::testing::TestParamInfo<BadSettingsCase>& info) { return info.param.name; });
+
+TEST(SettingsLoader, MissingFileNamesThePath) {
+  TempFolder folder;
+  EXPECT_EQ(errorOf(folder.path("none.yaml")), folder.path("none.yaml") + ": cannot read the file");
+}
+
+}  // namespace
+}  // namespace baawatch::daemon
