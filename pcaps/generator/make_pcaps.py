@@ -10,7 +10,8 @@
     python3 pcaps/generator/make_pcaps.py --only NAME    # only the named capture(s)
 
 Output is deterministic: fixed seeds and fixed base times, so regenerating gives
-byte-identical files. Scenarios live in scenarios.py (one function per capture).
+byte-identical files. Scenarios live in scenarios.py and apple_scenarios.py (one function
+per capture).
 """
 
 from __future__ import annotations
@@ -24,16 +25,19 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
+import apple_scenarios  # noqa: E402
 import scenarios  # noqa: E402
+
+ALL_SCENARIOS = scenarios.SCENARIOS + apple_scenarios.SCENARIOS
 
 DEFAULT_OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
 
 def selected(only: list[str] | None):
-    chosen = [(name, build) for name, build in scenarios.SCENARIOS
+    chosen = [(name, build) for name, build in ALL_SCENARIOS
               if not only or name in only or os.path.splitext(name)[0] in only]
     if only and not chosen:
-        raise SystemExit(f"no capture named {only}; known: {[n for n, _ in scenarios.SCENARIOS]}")
+        raise SystemExit(f"no capture named {only}; known: {[n for n, _ in ALL_SCENARIOS]}")
     return chosen
 
 

@@ -604,3 +604,90 @@ def http_response(status: str, body: bytes, headers: Sequence[tuple[str, str]] =
     lines = [f"HTTP/1.1 {status}"] + [f"{k}: {v}" for k, v in headers]
     lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
+
+
+# --------------------------------------------------------------------------- STUN with credentials, TURN
+
+STUN_ATTR_CHANNEL_NUMBER = 0x000C
+STUN_ATTR_DATA = 0x0013
+STUN_ATTR_USE_CANDIDATE = 0x0025
+STUN_SEND_INDICATION = 0x0016   # TURN Send indication (method 0x006, RFC 8656 section 17)
+STUN_DATA_INDICATION = 0x0017   # TURN Data indication (method 0x007, RFC 8656 section 17)
+
+
+def _stun_attributes(attributes: Sequence[tuple[int, bytes]]) -> bytes:
+    return b"".join(struct.pack("!HH", kind, len(value)) + value + b"\x00" * ((-len(value)) % 4)
+                    for kind, value in attributes)
+
+
+def stun_message_auth(msg_type: int, transaction_id: bytes,
+                      attributes: Sequence[tuple[int, bytes]], key: bytes, *,
+                      fingerprint: bool = True) -> bytes:
+    """STUN message with a real MESSAGE-INTEGRITY (HMAC-SHA1 keyed with ``key``, computed over
+    the message with its length field covering the MESSAGE-INTEGRITY attribute, RFC 8489
+    section 14.5), optionally followed by FINGERPRINT (section 14.7)."""
+    import hashlib
+    import hmac
+    if len(transaction_id) != 12:
+        raise ValueError("STUN transaction id is 12 bytes")
+    body = _stun_attributes(attributes)
+    header = struct.pack("!HHI", msg_type, len(body) + 24, STUN_MAGIC_COOKIE) + transaction_id
+    digest = hmac.new(key, header + body, hashlib.sha1).digest()
+    body += struct.pack("!HH", STUN_ATTR_MESSAGE_INTEGRITY, 20) + digest
+    if fingerprint:
+        header = struct.pack("!HHI", msg_type, len(body) + 8, STUN_MAGIC_COOKIE) + transaction_id
+        crc = (zlib.crc32(header + body) ^ 0x5354554E) & 0xFFFFFFFF
+        body += struct.pack("!HHI", STUN_ATTR_FINGERPRINT, 4, crc)
+    return struct.pack("!HHI", msg_type, len(body), STUN_MAGIC_COOKIE) + transaction_id + body
+
+
+def turn_channel_data(channel: int, data: bytes) -> bytes:
+    """TURN ChannelData message (RFC 8656 section 12.4): channel number (0x4000-0x7FFF),
+    length of the application data, the data; unpadded, as allowed over UDP."""
+    if not 0x4000 <= channel <= 0x7FFF:
+        raise ValueError(f"TURN channel number {channel:#06x} outside 0x4000-0x7FFF")
+    return struct.pack("!HH", channel, len(data)) + data
+
+
+# --------------------------------------------------------------------------- DTLS 1.2
+
+DTLS_1_2 = 0xFEFD
+
+
+def dtls_record(content_type: int, epoch: int, sequence: int, body: bytes,
+                version: int = DTLS_1_2) -> bytes:
+    """DTLS record (RFC 6347 section 4.1): type, version, epoch, 48-bit sequence, length."""
+    return (struct.pack("!BHH", content_type, version, epoch) + sequence.to_bytes(6, "big")
+            + struct.pack("!H", len(body)) + body)
+
+
+def dtls_handshake(msg_type: int, message_seq: int, body: bytes) -> bytes:
+    """Unfragmented DTLS handshake message (RFC 6347 section 4.2.2)."""
+    length = len(body).to_bytes(3, "big")
+    return (bytes([msg_type]) + length + struct.pack("!H", message_seq) + b"\x00\x00\x00"
+            + length + body)
+
+
+def dtls_client_hello_body(rng, srtp_profiles: Sequence[int] = (0x0007, 0x0001)) -> bytes:
+    """DTLS 1.2 ClientHello body as a WebRTC browser sends it: empty cookie, ECDHE suites,
+    extended_master_secret, renegotiation_info, supported_groups, ec_point_formats,
+    signature_algorithms, use_srtp (RFC 5764 section 4.1.1)."""
+    suites = struct.pack("!8H", 0xC02B, 0xC02F, 0xCCA9, 0xCCA8, 0xC009, 0xC013, 0xC00A, 0xC014)
+    groups = struct.pack("!3H", 0x001D, 0x0017, 0x0018)
+    algorithms = struct.pack("!6H", 0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501)
+    profiles = struct.pack(f"!{len(srtp_profiles)}H", *srtp_profiles)
+    extensions = (_extension(23, b"") + _extension(0xFF01, b"\x00")
+                  + _extension(10, struct.pack("!H", len(groups)) + groups)
+                  + _extension(11, b"\x01\x00")
+                  + _extension(13, struct.pack("!H", len(algorithms)) + algorithms)
+                  + _extension(14, struct.pack("!H", len(profiles)) + profiles + b"\x00"))
+    return (struct.pack("!H", DTLS_1_2) + rng.randbytes(32) + b"\x00" + b"\x00"
+            + struct.pack("!H", len(suites)) + suites + b"\x01\x00"
+            + struct.pack("!H", len(extensions)) + extensions)
+
+
+def dtls_server_hello_body(rng, cipher_suite: int = 0xC02B, srtp_profile: int = 0x0007) -> bytes:
+    extensions = (_extension(23, b"") + _extension(0xFF01, b"\x00") + _extension(11, b"\x01\x00")
+                  + _extension(14, struct.pack("!HH", 2, srtp_profile) + b"\x00"))
+    return (struct.pack("!H", DTLS_1_2) + rng.randbytes(32) + b"\x20" + rng.randbytes(32)
+            + struct.pack("!HB", cipher_suite, 0) + struct.pack("!H", len(extensions)) + extensions)

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "baawatch/classify/facetime_behaviour.hpp"
+#include "baawatch/classify/media_observation.hpp"
 #include "baawatch/decode/tls_client_hello.hpp"
 #include "classify/ndpi_engine.hpp"
 
@@ -17,6 +19,7 @@ class ClassifierState : public flow::FlowExtension {
  public:
   NdpiFlow ndpi;
   FlowFacts facts;
+  MediaObservation media;
   Timestamp tlsSeenAt;
   Timestamp nameSeenAt;
   std::uint32_t tlsSegmentsTried = 0;
@@ -37,7 +40,7 @@ L4Protocol l4Of(const flow::Flow& flow) {
 // of the service it names.
 bool isNameServiceFlow(const flow::Flow& flow) {
   return flow.serverPort == 53 || flow.serverPort == 5353 || flow.serverPort == 5355 ||
-         flow.clientPort == 5353;
+         flow.clientPort == 53 || flow.clientPort == 5353 || flow.clientPort == 5355;
 }
 
 int rank(Confidence confidence) { return static_cast<int>(confidence); }
@@ -45,7 +48,9 @@ int rank(Confidence confidence) { return static_cast<int>(confidence); }
 }  // namespace
 
 struct FlowClassifier::Impl {
+  explicit Impl(std::shared_ptr<const SignatureCatalog> catalog) : faceTime(std::move(catalog)) {}
   NdpiEngine ndpi;
+  FaceTimeBehaviour faceTime;
 };
 
 FlowClassifier::FlowClassifier(std::shared_ptr<const SignatureCatalog> catalog,
@@ -54,7 +59,7 @@ FlowClassifier::FlowClassifier(std::shared_ptr<const SignatureCatalog> catalog,
       matcher_(catalog),
       options_(options),
       dnsCache_(options.dnsCache),
-      impl_(std::make_unique<Impl>()) {}
+      impl_(std::make_unique<Impl>(catalog)) {}
 
 FlowClassifier::~FlowClassifier() = default;
 
@@ -101,11 +106,20 @@ bool FlowClassifier::onPacket(flow::Flow& flow, const decode::DecodedPacket& pac
     }
   }
 
+  if (flow.protocol == 17 && !packet.payload.empty() &&
+      state.media.packetsSeen < impl_->faceTime.observeMaxPackets()) {
+    state.media.observe(packet.payload);
+  }
   if (!packet.ipPacket.empty() && !packet.isFragment) {
     impl_->ndpi.process(state.ndpi, packet.ipPacket, packet.time, options_.ndpiPacketBudget);
   }
   if (!state.ndpi.done) return false;
-  classify(flow, packet.time);
+  // Media flows are judged by behaviour over seconds, not by nDPI's first packets: a flow that
+  // may be a FaceTime call is classified once the behaviour has decided.
+  BehaviourAssessment assessment =
+      impl_->faceTime.assess(flow, state.media, state.facts, packet.time, false);
+  if (assessment.state == BehaviourState::kWatching) return false;
+  classify(flow, packet.time, std::move(assessment.verdict));
   return true;
 }
 
@@ -113,11 +127,14 @@ bool FlowClassifier::onFlowEnd(flow::Flow& flow) {
   ClassifierState& state = stateOf(flow);
   if (state.facts.classified) return false;
   impl_->ndpi.giveUp(state.ndpi);
-  classify(flow, flow.lastSeen);
+  BehaviourAssessment assessment =
+      impl_->faceTime.assess(flow, state.media, state.facts, flow.lastSeen, true);
+  classify(flow, flow.lastSeen, std::move(assessment.verdict));
   return true;
 }
 
-void FlowClassifier::classify(flow::Flow& flow, Timestamp time) {
+void FlowClassifier::classify(flow::Flow& flow, Timestamp time,
+                              std::optional<Verdict> behaviourVerdict) {
   ClassifierState& state = stateOf(flow);
   FlowFacts& facts = state.facts;
   facts.classified = true;
@@ -136,6 +153,13 @@ void FlowClassifier::classify(flow::Flow& flow, Timestamp time) {
     state.tlsSeenAt = flow.firstSeen;
   }
   counters_.add("classify.flows");
+  if (behaviourVerdict) {
+    // Behaviour that matched outranks names and addresses: it saw what the flow did.
+    facts.verdict = std::move(behaviourVerdict);
+    counters_.add("classify.attributed");
+    counters_.add("classify.behaviour." + facts.verdict->service->id);
+    return;
+  }
   if (isNameServiceFlow(flow)) {
     counters_.add("classify.name_service_flows");
     return;
@@ -191,14 +215,16 @@ void FlowClassifier::classify(flow::Flow& flow, Timestamp time) {
                                  });
     if (!duplicate) {
       candidate.evidence.push_back(Evidence{match.rule->id, match.field, match.value, seen,
-                                            match.rule->confidence, match.rule->reason});
+                                            match.rule->confidence, match.rule->reason,
+                                            match.rule->caveat});
     }
   }
   const Candidate* chosen = nullptr;
   Confidence chosenConfidence = Confidence::kLow;
   for (auto& [id, candidate] : byService) {
     Confidence confidence = candidate.best;
-    if (candidate.fields.size() >= 2 && confidence != Confidence::kHigh)
+    // Two hints stay a hint: only a medium signal confirmed by another field becomes high.
+    if (candidate.fields.size() >= 2 && confidence == Confidence::kMedium)
       confidence = static_cast<Confidence>(rank(confidence) + 1);
     if (chosen == nullptr || rank(confidence) > rank(chosenConfidence) ||
         (confidence == chosenConfidence && candidate.evidence.size() > chosen->evidence.size())) {

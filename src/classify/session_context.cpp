@@ -46,8 +46,19 @@ bool SessionContext::refine(const std::string& deviceId, Verdict& verdict, Times
     return age <= windowFor(*seen.service);
   };
   if (auto own = device->second.find(verdict.service->id);
-      own != device->second.end() && fresh(own->second))
-    return false;  // the device really is using this service: nothing to correct
+      own != device->second.end() && fresh(own->second)) {
+    // The device named this very service moments ago (a FaceTime link opened in the browser,
+    // then media to Apple): an independent second signal, so the call's confidence rises.
+    if (verdict.confidence == Confidence::kHigh) return false;
+    verdict.confidence = static_cast<Confidence>(static_cast<int>(verdict.confidence) + 1);
+    verdict.evidence.push_back(Evidence{
+        "context." + verdict.service->id + ".same-service-session", EvidenceField::kBehaviour,
+        "device in a named " + verdict.service->name + " session",
+        own->second.last, Confidence::kMedium,
+        "the same device named " + verdict.service->name +
+            " (SNI or DNS) within the session window before this call"});
+    return true;
+  }
   const Seen* sibling = nullptr;
   for (const auto& [id, seen] : device->second) {
     if (seen.service->vendor != verdict.service->vendor || !fresh(seen)) continue;

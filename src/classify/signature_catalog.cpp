@@ -94,18 +94,19 @@ bool isBehaviourName(std::string_view text) {
 
 // A DNS name as rules store it: lower case, no trailing dot, labels of letters, digits, '-' and
 // '_' (seen in service names such as _dns.resolver.arpa).
-std::string normalisedName(const yaml::Node& node) {
+std::string normalisedName(const yaml::Node& node, bool pattern = false) {
   std::string text = node.asString();
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (!text.empty() && text.back() == '.') text.pop_back();
-  if (text.starts_with("*.")) {
+  if (!pattern && text.starts_with("*.")) {
     node.fail(fmt::format("'{}': write the name without '*.'; names already match subdomains",
                           node.asString()));
   }
   bool labelStart = true;
   for (char c : text) {
-    bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                   (pattern && (c == '*' || c == '?'));
     if (c == '.' && !labelStart) {
       labelStart = true;
       continue;
@@ -262,8 +263,9 @@ class CatalogLoader {
 
   SignatureRule loadRule(const yaml::Node& node, const std::string& serviceId) {
     node.requireMap();
-    node.allowOnlyKeys({"id", "names", "exact_names", "ip_ranges", "ip_list", "ndpi", "protocol",
-                        "ports", "kind", "confidence", "reason", "source"});
+    node.allowOnlyKeys({"id", "names", "exact_names", "name_patterns", "ip_ranges", "ip_list", "ndpi", "protocol",
+                        "ports", "kind", "confidence", "reason", "source", "behaviour_only",
+                        "caveat"});
     SignatureRule rule;
     yaml::Node id = node.child("id");
     rule.id = id.asString();
@@ -277,7 +279,7 @@ class CatalogLoader {
       id.fail(fmt::format("duplicate rule id '{}' (first defined in {})", rule.id, it->second));
     }
 
-    bool hasNames = node.has("names") || node.has("exact_names");
+    bool hasNames = node.has("names") || node.has("exact_names") || node.has("name_patterns");
     bool hasAddresses = node.has("ip_ranges") || node.has("ip_list");
     bool hasNdpi = node.has("ndpi");
     int families = int{hasNames} + int{hasAddresses} + int{hasNdpi};
@@ -305,6 +307,12 @@ class CatalogLoader {
       yaml::Node list = nonEmptyList(node, "exact_names");
       for (std::size_t i = 0; i < list.size(); ++i)
         rule.exactNames.push_back(normalisedName(list.at(i)));
+    }
+    if (node.has("name_patterns")) {
+      // Shell-style patterns for names with a varying label, e.g. "p*-content.icloud.com".
+      yaml::Node list = nonEmptyList(node, "name_patterns");
+      for (std::size_t i = 0; i < list.size(); ++i)
+        rule.namePatterns.push_back(normalisedName(list.at(i), true));
     }
     if (node.has("ip_ranges")) {
       yaml::Node list = nonEmptyList(node, "ip_ranges");
@@ -347,6 +355,8 @@ class CatalogLoader {
                                                              {"medium", Confidence::kMedium},
                                                              {"high", Confidence::kHigh}});
     }
+    if (node.has("behaviour_only")) rule.behaviourOnly = node.child("behaviour_only").asBool();
+    if (node.has("caveat")) rule.caveat = node.child("caveat").asString();
     rule.reason = requiredText(node, "reason");
     rule.source = requiredText(node, "source");
     return rule;
@@ -408,7 +418,7 @@ class CatalogLoader {
       std::string name = entry.first.IsScalar() ? entry.first.Scalar() : std::string();
       yaml::Node threshold(entry.second, node.file(),
                            node.path().empty() ? name : node.path() + "." + name);
-      if (service.behaviour.contains(name)) {
+      if (service.behaviour.contains(name) || service.behaviourLists.contains(name)) {
         yaml::Node(entry.first, node.file(), threshold.path())
             .fail(fmt::format("duplicate threshold '{}'", name));
       }
@@ -417,8 +427,17 @@ class CatalogLoader {
             fmt::format("'{}' is not a threshold name (lower-case letters, digits, '_')", name));
       }
       threshold.requireMap();
-      threshold.allowOnlyKeys({"value", "reason"});
-      service.behaviour[name] = threshold.child("value").asNumber(-1e15, 1e15);
+      threshold.allowOnlyKeys({"value", "values", "reason"});
+      if (threshold.has("values") == threshold.has("value")) {
+        threshold.fail("needs exactly one of 'value' (a number) or 'values' (a list of numbers)");
+      }
+      if (threshold.has("values")) {
+        yaml::Node list = nonEmptyList(threshold, "values");
+        std::vector<double>& values = service.behaviourLists[name];
+        for (std::size_t i = 0; i < list.size(); ++i) values.push_back(list.at(i).asNumber(-1e15, 1e15));
+      } else {
+        service.behaviour[name] = threshold.child("value").asNumber(-1e15, 1e15);
+      }
       service.behaviourReasons[name] = requiredText(threshold, "reason");
     }
   }
@@ -491,6 +510,16 @@ const ServiceSignature* SignatureCatalog::find(std::string_view serviceId) const
 
 SignatureCatalog loadSignatureCatalog(const std::string& folder) {
   return CatalogLoader(folder).load();
+}
+
+}  // namespace baawatch::classify
+
+namespace baawatch::classify {
+
+const SignatureRule* ServiceSignature::findRule(std::string_view ruleId) const {
+  for (const auto& rule : rules)
+    if (rule.id == ruleId) return &rule;
+  return nullptr;
 }
 
 }  // namespace baawatch::classify

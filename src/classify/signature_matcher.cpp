@@ -1,3 +1,4 @@
+#include <fnmatch.h>
 #include "baawatch/classify/signature_matcher.hpp"
 
 #include <algorithm>
@@ -51,6 +52,7 @@ bool restrictionsAllow(const SignatureRule& rule, L4Protocol protocol, std::uint
 struct SignatureMatcher::Index {
   NameIndex exact;
   NameIndex suffix;
+  std::vector<RuleRef> patterned;  // rules with name_patterns: few, scanned
   NameIndex ndpi;
   struct PrefixGroup {
     // An IPv4 address must not fall into an IPv6 range such as ::/0 that happens to cover the
@@ -87,9 +89,11 @@ SignatureMatcher::SignatureMatcher(std::shared_ptr<const SignatureCatalog> catal
   std::map<std::pair<int, bool>, Index::PrefixGroup> groups;  // (prefix128, v4)
   for (const ServiceSignature& service : catalog_->services) {
     for (const SignatureRule& rule : service.rules) {
+      if (rule.behaviourOnly) continue;  // read by behaviour classifiers, never matched alone
       RuleRef ref{&service, &rule};
       for (const std::string& name : rule.exactNames) index_->exact[name].push_back(ref);
       for (const std::string& name : rule.suffixNames) index_->suffix[name].push_back(ref);
+      if (!rule.namePatterns.empty()) index_->patterned.push_back(ref);
       for (const std::string& name : rule.ndpiProtocols) index_->ndpi[name].push_back(ref);
       for (const IpRange& range : rule.ipRanges) {
         std::string text = range.toString();
@@ -143,6 +147,14 @@ std::vector<SignatureMatch> SignatureMatcher::matchName(std::string_view name, E
     if (dot == std::string_view::npos) break;
     rest.remove_prefix(dot + 1);
   }
+  for (const RuleRef& ref : index_->patterned) {
+    bool matched = std::any_of(ref.rule->namePatterns.begin(), ref.rule->namePatterns.end(),
+                               [&](const std::string& pattern) {
+                                 return fnmatch(pattern.c_str(), normalised.c_str(), 0) == 0;
+                               });
+    if (matched && restrictionsAllow(*ref.rule, protocol, serverPort))
+      matches.push_back(SignatureMatch{ref.service, ref.rule, field, normalised});
+  }
   return matches;
 }
 
@@ -182,5 +194,21 @@ std::vector<SignatureMatch> SignatureMatcher::matchNdpi(std::string_view ndpiNam
 }
 
 const SignatureCatalog& SignatureMatcher::catalog() const { return *catalog_; }
+
+bool ruleMatchesName(const SignatureRule& rule, std::string_view name) {
+  std::string text(name);
+  if (std::find(rule.exactNames.begin(), rule.exactNames.end(), text) != rule.exactNames.end())
+    return true;
+  for (const std::string& suffix : rule.suffixNames) {
+    if (text == suffix) return true;
+    if (text.size() > suffix.size() && text.ends_with(suffix) &&
+        text[text.size() - suffix.size() - 1] == '.')
+      return true;
+  }
+  return std::any_of(rule.namePatterns.begin(), rule.namePatterns.end(),
+                     [&](const std::string& pattern) {
+                       return fnmatch(pattern.c_str(), text.c_str(), 0) == 0;
+                     });
+}
 
 }  // namespace baawatch::classify

@@ -37,6 +37,7 @@ Pipeline::Pipeline(Snapshot snapshot, sink::RecordSink& sink, std::string sensor
                                    snapshot_.policy->clinicName.value_or(""),
                                    snapshot_.policy->version, snapshot_.catalog->version}),
       classifier_(snapshot_.catalog, classifierOptions(snapshot_.settings)),
+      attachments_(snapshot_.catalog),
       policyEngine_(snapshot_.policy),
       encounters_(snapshot_.settings.output.encounterGap,
                   [this](const policy::Encounter& encounter) {
@@ -83,6 +84,13 @@ void Pipeline::process(const capture::RawPacket& raw) {
       counters_.add("decode.fragment_skipped");
     } else {
       auto tracked = flows_.track(packet);
+      if (attachments_.isPushActivity(packet)) {
+        const flow::Flow& push = *tracked.flow;
+        bool deviceIsClient = policyEngine_.isClinical(push.client);
+        inventory::Device device = inventory_.lookup(deviceIsClient ? push.client : push.server,
+                                                     deviceIsClient ? push.clientMac : push.serverMac);
+        attachments_.observePushActivity(device.id, packet.time);
+      }
       if (classifier_.onPacket(*tracked.flow, packet, tracked.direction)) {
         onClassified(*tracked.flow, packet.time);
       }
@@ -134,14 +142,18 @@ void Pipeline::observeSideChannels(const decode::DecodedPacket& packet) {
 
 void Pipeline::onClassified(flow::Flow& flow, Timestamp time) {
   classify::FlowFacts* facts = classify::FlowClassifier::mutableFacts(flow);
-  if (facts == nullptr || !facts->verdict) return;
-  classify::Verdict& verdict = *facts->verdict;
-
+  if (facts == nullptr) return;
   // The clinic device is the endpoint inside the clinical networks, the client when both are.
   bool deviceIsClient = policyEngine_.isClinical(flow.client) || !policyEngine_.isClinical(flow.server);
   const IpAddress& address = deviceIsClient ? flow.client : flow.server;
   inventory::Device device =
       inventory_.lookup(address, deviceIsClient ? flow.clientMac : flow.serverMac);
+  if (!facts->verdict) {
+    facts->verdict = attachments_.assess(device.id, flow, *facts);
+    if (!facts->verdict) return;
+    counters_.add("classify.attachment_possible");
+  }
+  classify::Verdict& verdict = *facts->verdict;
   if (sessions_.refine(device.id, verdict, time)) counters_.add("classify.context_refined");
   sessions_.observe(device.id, verdict, time);
   policy::Decision decision = policyEngine_.decide(verdict, device, flow.vlan, time);

@@ -103,6 +103,8 @@ void EncounterTracker::flowEnded(const std::string& key, const flow::Flow& flow,
   addStats(encounter.toDevice, deviceIsClient ? flow.toClient : flow.toServer);
   encounter.kind = std::max(encounter.kind, verdict.kind);
   encounter.confidence = std::max(encounter.confidence, verdict.confidence);
+  if (verdict.media == "video" || (verdict.media == "audio" && encounter.media.empty()))
+    encounter.media = verdict.media;
   std::string remote = (deviceIsClient ? flow.server : flow.client).toString();
   if (encounter.servers.size() < kMaxServers) {
     encounter.servers.insert(remote);

@@ -33,6 +33,8 @@ void IntervalCounter::flowClassified(const classify::Verdict& verdict,
                                      Timestamp time) {
   IntervalCount& count = bucket(verdict, device, time);
   count.flowsClassified += 1;
+  for (const auto& evidence : verdict.evidence)
+    if (!evidence.caveat.empty()) count.caveats.insert(evidence.caveat);
   if (decision.suppressed) {
     count.suppressed += 1;
   } else if (decision.action == Action::kAlert || decision.action == Action::kVisibility) {

@@ -77,6 +77,20 @@ Decision PolicyEngine::decide(const classify::Verdict& verdict, const inventory:
     return decision;
   }
 
+  if (verdict.confidence < policy_->minimumAlertConfidence) {
+    decision.policyRule = "low_confidence";
+    decision.reason = std::string("confidence ") + std::string(classify::toString(verdict.confidence)) +
+                      " is below the policy's minimum_alert_confidence: counted";
+    counters_.add("policy.low_confidence");
+    return decision;
+  }
+  if (verdict.alertNeedsOptIn && !policy_->alertOnAttachmentPossible) {
+    decision.policyRule = "attachment_possible";
+    decision.reason =
+        "iMessage attachment possible: counted; alerts need alert_on_attachment_possible";
+    counters_.add("policy.attachment_possible");
+    return decision;
+  }
   decision.action = service.category == classify::Category::kVisibilityLoss ? Action::kVisibility
                                                                             : Action::kAlert;
   decision.policyRule = std::string("no_baa.") + std::string(classify::toString(service.category));

@@ -280,7 +280,8 @@ Policy loadPolicy(const std::string& file, const classify::SignatureCatalog& cat
   yaml::Node root = yaml::loadString(text, file);
   root.requireMap();
   root.allowOnlyKeys({"clinic", "baa_on_file", "clinical_networks", "exemptions", "severity",
-                      "alert_suppression", "alert_on_attachment_possible"});
+                      "alert_suppression", "alert_on_attachment_possible",
+                      "minimum_alert_confidence"});
   Policy policy = defaultPolicy();
   policy.file = file;
 
@@ -297,6 +298,19 @@ Policy loadPolicy(const std::string& file, const classify::SignatureCatalog& cat
   }
   policy.alertOnAttachmentPossible =
       root.boolOr("alert_on_attachment_possible", policy.alertOnAttachmentPossible);
+  if (root.has("minimum_alert_confidence")) {
+    yaml::Node level = root.child("minimum_alert_confidence");
+    std::string text = level.asString();
+    if (text == "low") {
+      policy.minimumAlertConfidence = classify::Confidence::kLow;
+    } else if (text == "medium") {
+      policy.minimumAlertConfidence = classify::Confidence::kMedium;
+    } else if (text == "high") {
+      policy.minimumAlertConfidence = classify::Confidence::kHigh;
+    } else {
+      level.fail("'" + text + "' is not a confidence (low, medium, high)");
+    }
+  }
 
   policy.version = contentHash(text);
   return policy;

@@ -21,6 +21,17 @@ double secondsBetween(Timestamp from, Timestamp to) {
   return static_cast<double>(to.micros - from.micros) / 1e6;
 }
 
+// What the evidence can and cannot show, in words: the caveats of the rules that matched.
+std::string interpretation(const std::vector<classify::Evidence>& evidence) {
+  std::string text;
+  for (const auto& item : evidence) {
+    if (item.caveat.empty() || text.find(item.caveat) != std::string::npos) continue;
+    if (!text.empty()) text += " ";
+    text += item.caveat;
+  }
+  return text;
+}
+
 nlohmann::json flowEndpoints(const flow::Flow& flow) {
   return {{"client_ip", flow.client.toString()},
           {"client_port", flow.clientPort},
@@ -62,6 +73,7 @@ nlohmann::json RecordBuilder::evidence(const classify::Evidence& evidence) {
           {"reason", evidence.reason}};
 }
 
+
 nlohmann::json RecordBuilder::service(const classify::ServiceSignature& service) {
   return {{"id", service.id},
           {"name", service.name},
@@ -84,9 +96,11 @@ nlohmann::json RecordBuilder::decision(const flow::Flow& flow, bool,
   record["confidence"] = classify::toString(verdict.confidence);
   record["severity"] = policy::toString(decision.severity);
   record["kind"] = classify::toString(verdict.kind);
+  if (!verdict.media.empty()) record["media"] = verdict.media;
   nlohmann::json evidenceList = nlohmann::json::array();
   for (const auto& item : verdict.evidence) evidenceList.push_back(evidence(item));
   record["evidence"] = std::move(evidenceList);
+  if (auto text = interpretation(verdict.evidence); !text.empty()) record["interpretation"] = text;
   record["flow"] = flowEndpoints(flow);
   record["policy"] = {{"rule", decision.policyRule},
                       {"action", policy::toString(decision.action)},
@@ -105,6 +119,7 @@ nlohmann::json RecordBuilder::encounter(const policy::Encounter& encounter) cons
   record["end"] = formatRfc3339(encounter.end);
   record["duration_seconds"] = secondsBetween(encounter.start, encounter.end);
   record["kind"] = classify::toString(encounter.kind);
+  if (!encounter.media.empty()) record["media"] = encounter.media;
   record["confidence"] = classify::toString(encounter.confidence);
   record["flows"] = encounter.flows;
   record["from_device"] = directionStats(encounter.fromDevice);
@@ -115,6 +130,7 @@ nlohmann::json RecordBuilder::encounter(const policy::Encounter& encounter) cons
   for (const auto& item : encounter.evidence) evidenceList.push_back(evidence(item));
   record["evidence"] = std::move(evidenceList);
   record["evidence_truncated"] = encounter.evidenceTruncated;
+  if (auto text = interpretation(encounter.evidence); !text.empty()) record["interpretation"] = text;
   record["alerts"] = encounter.alerts;
   record["policy"] = {{"rule", encounter.policyRule},
                       {"action", policy::toString(encounter.action)},
@@ -136,6 +152,11 @@ nlohmann::json RecordBuilder::counts(const policy::IntervalCount& count) const {
   record["counted"] = count.counted;
   record["from_device"] = directionStats(count.fromDevice);
   record["to_device"] = directionStats(count.toDevice);
+  if (!count.caveats.empty()) {
+    std::string text;
+    for (const auto& caveat : count.caveats) text += (text.empty() ? "" : " ") + caveat;
+    record["interpretation"] = text;
+  }
   return record;
 }
 

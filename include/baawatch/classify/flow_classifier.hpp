@@ -64,7 +64,7 @@ class FlowClassifier {
 
  private:
   struct Impl;
-  void classify(flow::Flow& flow, Timestamp time);
+  void classify(flow::Flow& flow, Timestamp time, std::optional<Verdict> behaviourVerdict);
 
   std::shared_ptr<const SignatureCatalog> catalog_;
   SignatureMatcher matcher_;

@@ -6,7 +6,9 @@
 // name the device looked up or sent), and the same device is, at that moment, in a session with a
 // sibling service of the same vendor that *was* named (a messaging or call session, never a
 // presence signal), and not in one with the verdict's own service, the call is attributed to the
-// sibling, with the context as evidence. Only call verdicts are refined.
+// sibling, with the context as evidence. A call whose own service the device named within the
+// window (facetime.apple.com, then WebRTC media to Apple) gains one step of confidence: two
+// independent signals agree. Only call verdicts are refined.
 // The window is the sibling's `behaviour: session_window_seconds` (default 600 s).
 // Thread: owned by one packet thread.
 #include <map>

@@ -41,17 +41,22 @@ struct SignatureRule {
   std::string id;                      // globally unique, e.g. "whatsapp.sni"
   std::string reason;                  // why this identifies the service
   std::string source;                  // where the fact comes from
+  std::string caveat;                  // what a match can NOT show, in words (optional)
   Confidence confidence = Confidence::kMedium;
   UseKind kind = UseKind::kWeb;
 
   // Exactly one family of match fields is set per rule:
   std::vector<std::string> exactNames;   // DNS/SNI name equals (lower case)
   std::vector<std::string> suffixNames;  // DNS/SNI name equals or ends with "." + suffix
+  std::vector<std::string> namePatterns; // shell pattern over the whole name ("p*-content.icloud.com")
   std::vector<IpRange> ipRanges;         // server address within (from ip_ranges and ip_list)
   std::vector<std::string> ndpiProtocols;  // nDPI 4.2 protocol names (app or master)
   // Optional restrictions, applied to any family:
   L4Protocol protocol = L4Protocol::kAny;
   std::vector<PortRange> ports;          // server port within one of them (empty: any)
+  // A rule that never attributes a flow by itself: a behaviour classifier reads its ranges and
+  // ports (e.g. Apple's relay space) and decides with what the traffic does.
+  bool behaviourOnly = false;
 };
 
 struct ServiceSignature {
@@ -68,7 +73,14 @@ struct ServiceSignature {
   // reason it was chosen; empty when the file has none.
   std::map<std::string, double> behaviour;
   std::map<std::string, std::string> behaviourReasons;
+  // Behaviour facts that are lists (e.g. RTP payload types), `values:` instead of `value:`.
+  std::map<std::string, std::vector<double>> behaviourLists;
+  const SignatureRule* findRule(std::string_view ruleId) const;
 };
+
+// True when `name` (lower case, no trailing dot) is matched by the rule's name family: exact,
+// suffix at a label boundary, or pattern. Protocol and port restrictions are not checked here.
+bool ruleMatchesName(const SignatureRule& rule, std::string_view name);
 
 struct SignatureCatalog {
   std::string version;                 // content hash of all files, for the audit trail

@@ -18,6 +18,7 @@ struct Evidence {
   Timestamp time;          // time of the packet that showed it
   Confidence confidence = Confidence::kMedium;
   std::string reason;      // the rule's reason, for readers of the record
+  std::string caveat;      // what this evidence cannot show (from the rule), may be empty
 };
 
 struct Verdict {
@@ -25,6 +26,10 @@ struct Verdict {
   const ServiceSignature* service = nullptr;
   Confidence confidence = Confidence::kLow;
   UseKind kind = UseKind::kWeb;
+  std::string media;       // for calls, "audio" or "video" when the rate tells; else empty
+  // Alerting needs the policy's explicit opt-in (alert_on_attachment_possible): the evidence is
+  // a correlation, not an observation of use.
+  bool alertNeedsOptIn = false;
   std::vector<Evidence> evidence;
 };
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "baawatch/capture/packet_source.hpp"
+#include "baawatch/classify/attachment_correlator.hpp"
 #include "baawatch/classify/flow_classifier.hpp"
 #include "baawatch/classify/session_context.hpp"
 #include "baawatch/common/counters.hpp"
@@ -62,6 +63,7 @@ class Pipeline {
   inventory::DeviceInventory inventory_;
   classify::FlowClassifier classifier_;
   classify::SessionContext sessions_;
+  classify::AttachmentCorrelator attachments_;
   policy::PolicyEngine policyEngine_;
   policy::EncounterTracker encounters_;
   policy::IntervalCounter intervalCounts_;

@@ -31,6 +31,7 @@ struct Encounter {
   flow::DirectionStats toDevice;        // bytes the clinic device received
   classify::UseKind kind = classify::UseKind::kPresence;
   classify::Confidence confidence = classify::Confidence::kLow;
+  std::string media;                    // calls: "video" if any flow was video, else "audio"
   std::vector<classify::Evidence> evidence;  // distinct rule+field+value, capped
   bool evidenceTruncated = false;
   std::set<std::string> servers;        // remote addresses, capped

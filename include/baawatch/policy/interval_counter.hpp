@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -31,6 +32,7 @@ struct IntervalCount {
   std::uint64_t counted = 0;           // decisions that were count-only (presence, BAA, exempt)
   flow::DirectionStats fromDevice;
   flow::DirectionStats toDevice;
+  std::set<std::string> caveats;       // what the counted evidence cannot show, in words
 };
 
 class IntervalCounter {

@@ -40,6 +40,9 @@ struct Policy {
   std::map<classify::Category, Severity> severityByCategory;
   double suppressionSeconds = 3600;    // same device+service+rule alert not repeated within this
   bool alertOnAttachmentPossible = false;  // iMessage attachment heuristic alerts (else counted)
+  // Verdicts below this are counted, not alerted: hints such as "Teams media" that cannot tell
+  // the consumer tier from the enterprise one.
+  classify::Confidence minimumAlertConfidence = classify::Confidence::kMedium;
   std::optional<std::string> clinicName;   // copied into every record when set
 
   const BaaOnFile* baaFor(std::string_view serviceId) const;

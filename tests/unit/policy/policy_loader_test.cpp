@@ -190,7 +190,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicyCase{"UnknownKey", "clinic: x\nnetworks: [10.0.0.0/8]\n",
                       "2:1: networks: unknown key 'networks' (expected one of: clinic, "
                       "baa_on_file, clinical_networks, exemptions, severity, alert_suppression, "
-                      "alert_on_attachment_possible)"}),
+                      "alert_on_attachment_possible, minimum_alert_confidence)"}),
     [](const ::testing::TestParamInfo<BadPolicyCase>& info) { return info.param.name; });
 
 TEST(PolicyLoader, MissingFileNamesThePath) {

@@ -1,0 +1,459 @@
+#include "baawatch/classify/flow_classifier.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "baawatch/decode/dns_message.hpp"
+#include "baawatch/decode/packet_decoder.hpp"
+#include "baawatch/flow/flow_table.hpp"
+#include "unit/decode/hex_fixture.hpp"
+#include "unit/fixtures/temp_folder.hpp"
+
+namespace baawatch::classify {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+using decode::testing::hexBytes;
+namespace tcp = decode::tcp_flags;
+
+// ---- Frames ---------------------------------------------------------------------------------
+// Ethernet II + IPv4 + UDP/TCP built field by field (RFC 791, 768, 793); the payloads (DNS,
+// TLS) are built from their RFC layouts below. The classifier sees them only after the real
+// decoder has read them, as in the daemon.
+
+void put16(Bytes& out, std::size_t value) {
+  out.push_back(static_cast<std::uint8_t>(value >> 8));
+  out.push_back(static_cast<std::uint8_t>(value));
+}
+
+Bytes v4(const std::string& text) {
+  auto address = IpAddress::parse(text);
+  EXPECT_TRUE(address && address->isV4()) << text;
+  std::uint32_t value = address ? address->v4() : 0;
+  return {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
+          static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+}
+
+const Bytes kClientMac = hexBytes("3c 22 fb 12 34 56");
+const Bytes kRouterMac = hexBytes("00 11 22 33 44 55");
+
+struct Endpoints {
+  std::string source;
+  std::uint16_t sourcePort;
+  std::string destination;
+  std::uint16_t destinationPort;
+};
+
+Bytes ipv4Frame(const Endpoints& e, std::uint8_t protocol, const Bytes& l4) {
+  const bool fromClient = e.source.rfind("192.168.", 0) == 0;
+  Bytes frame;
+  const Bytes& dstMac = fromClient ? kRouterMac : kClientMac;
+  const Bytes& srcMac = fromClient ? kClientMac : kRouterMac;
+  frame.insert(frame.end(), dstMac.begin(), dstMac.end());
+  frame.insert(frame.end(), srcMac.begin(), srcMac.end());
+  put16(frame, 0x0800);
+  Bytes ip = {0x45, 0x00};
+  put16(ip, 20 + l4.size());
+  put16(ip, 0x1234);  // identification
+  put16(ip, 0x4000);  // DF, offset 0
+  ip.push_back(64);
+  ip.push_back(protocol);
+  put16(ip, 0);  // checksum, filled below
+  for (const Bytes& address : {v4(e.source), v4(e.destination)})
+    ip.insert(ip.end(), address.begin(), address.end());
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  ip[10] = static_cast<std::uint8_t>(~sum >> 8);
+  ip[11] = static_cast<std::uint8_t>(~sum);
+  frame.insert(frame.end(), ip.begin(), ip.end());
+  frame.insert(frame.end(), l4.begin(), l4.end());
+  return frame;
+}
+
+Bytes udpFrame(const Endpoints& e, const Bytes& payload) {
+  Bytes udp;
+  put16(udp, e.sourcePort);
+  put16(udp, e.destinationPort);
+  put16(udp, 8 + payload.size());
+  put16(udp, 0);  // no checksum (allowed for IPv4)
+  udp.insert(udp.end(), payload.begin(), payload.end());
+  return ipv4Frame(e, 17, udp);
+}
+
+Bytes tcpFrame(const Endpoints& e, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
+               const Bytes& payload = {}) {
+  Bytes segment;
+  put16(segment, e.sourcePort);
+  put16(segment, e.destinationPort);
+  for (std::uint32_t word : {seq, ack}) {
+    put16(segment, word >> 16);
+    put16(segment, word & 0xffff);
+  }
+  segment.push_back(0x50);  // data offset 5
+  segment.push_back(flags);
+  put16(segment, 65535);  // window
+  put16(segment, 0);      // checksum
+  put16(segment, 0);      // urgent pointer
+  segment.insert(segment.end(), payload.begin(), payload.end());
+  return ipv4Frame(e, 6, segment);
+}
+
+Endpoints reverse(const Endpoints& e) {
+  return {e.destination, e.destinationPort, e.source, e.sourcePort};
+}
+
+Bytes dnsName(const std::string& name) {
+  Bytes out;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t dot = name.find('.', start);
+    if (dot == std::string::npos) dot = name.size();
+    out.push_back(static_cast<std::uint8_t>(dot - start));
+    out.insert(out.end(), name.begin() + start, name.begin() + dot);
+    start = dot + 1;
+  }
+  out.push_back(0);
+  return out;
+}
+
+// RFC 1035 §4.1: a query for `name` A IN, or its response with one A record (ttl 300) for
+// `address` whose owner name points back at the question (offset 12).
+Bytes dnsMessage(const std::string& name, const std::string& address, bool response) {
+  Bytes out = hexBytes(response ? "ab cd 81 80 00 01 00 01 00 00 00 00"
+                                : "ab cd 01 00 00 01 00 00 00 00 00 00");
+  Bytes question = dnsName(name);
+  out.insert(out.end(), question.begin(), question.end());
+  put16(out, 1);  // A
+  put16(out, 1);  // IN
+  if (response) {
+    Bytes answer = hexBytes("c0 0c 00 01 00 01 00 00 01 2c 00 04");
+    Bytes a = v4(address);
+    answer.insert(answer.end(), a.begin(), a.end());
+    out.insert(out.end(), answer.begin(), answer.end());
+  }
+  return out;
+}
+
+// RFC 8446 §4.1.2 ClientHello in one TLS record: SNI `serverName`, ALPN h2, and ECH (0xfe0d,
+// four opaque bytes) when asked for.
+Bytes clientHello(const std::string& serverName, bool offerEch) {
+  Bytes extensions;
+  Bytes sni;
+  put16(sni, serverName.size() + 3);
+  sni.push_back(0);  // host_name
+  put16(sni, serverName.size());
+  sni.insert(sni.end(), serverName.begin(), serverName.end());
+  put16(extensions, 0x0000);
+  put16(extensions, sni.size());
+  extensions.insert(extensions.end(), sni.begin(), sni.end());
+  Bytes alpn = hexBytes("00 10 00 05 00 03 02 68 32");
+  extensions.insert(extensions.end(), alpn.begin(), alpn.end());
+  if (offerEch) {
+    Bytes ech = hexBytes("fe 0d 00 04 00 01 02 03");
+    extensions.insert(extensions.end(), ech.begin(), ech.end());
+  }
+  Bytes body = hexBytes("03 03");
+  for (int i = 0; i < 32; ++i) body.push_back(static_cast<std::uint8_t>(i));  // random
+  Bytes rest = hexBytes("00 00 02 13 01 01 00");  // no session id, one suite, null compression
+  body.insert(body.end(), rest.begin(), rest.end());
+  put16(body, extensions.size());
+  body.insert(body.end(), extensions.begin(), extensions.end());
+  Bytes handshake = {0x01, 0x00};
+  put16(handshake, body.size());
+  handshake.insert(handshake.end(), body.begin(), body.end());
+  Bytes record = {0x16, 0x03, 0x01};
+  put16(record, handshake.size());
+  record.insert(record.end(), handshake.begin(), handshake.end());
+  return record;
+}
+
+// ---- Catalogs -------------------------------------------------------------------------------
+
+const std::string kHeader = R"(
+baa:
+  status: none
+  statement: "Fixture."
+  source: "fixture"
+)";
+
+// whatsapp: names and nDPI label; meta: Meta's network by address only (weaker, so a name must
+// win); chat: a name resolved over DNS, UDP only.
+const std::string kWhatsappYaml = "id: whatsapp\nname: WhatsApp\nvendor: Meta Platforms\n"
+                                  "category: messaging" + kHeader + R"(rules:
+  - id: whatsapp.names
+    names: [whatsapp.net]
+    kind: messaging
+    confidence: high
+    reason: "Fixture: WhatsApp's domain."
+    source: "fixture"
+  - id: whatsapp.ndpi
+    ndpi: [WhatsApp]
+    kind: messaging
+    confidence: high
+    reason: "Fixture: nDPI's WhatsApp label."
+    source: "fixture"
+)";
+const std::string kMetaYaml = "id: meta\nname: Meta network\nvendor: Meta Platforms\n"
+                              "category: messaging" + kHeader + R"(rules:
+  - id: meta.network
+    ip_ranges: ["157.240.0.0/16", "203.0.113.0/24"]
+    kind: web
+    confidence: low
+    reason: "Fixture: Meta's address block."
+    source: "fixture"
+)";
+const std::string kChatYaml = "id: chat\nname: Example Chat\nvendor: Example Inc.\n"
+                              "category: video" + kHeader + R"(rules:
+  - id: chat.names
+    names: [chat.example]
+    protocol: udp
+    kind: call
+    confidence: high
+    reason: "Fixture: the chat media host name."
+    source: "fixture"
+  - id: chat.resolvers
+    ip_ranges: ["192.168.1.1"]
+    kind: web
+    confidence: high
+    reason: "Fixture: matches the resolver, to show a DNS flow is still not attributed."
+    source: "fixture"
+)";
+
+std::shared_ptr<const SignatureCatalog> fixtureCatalog() {
+  baawatch::testing::TempFolder folder;
+  folder.write("services/whatsapp.yaml", kWhatsappYaml);
+  folder.write("services/meta.yaml", kMetaYaml);
+  folder.write("services/chat.yaml", kChatYaml);
+  return std::make_shared<const SignatureCatalog>(loadSignatureCatalog(folder.path()));
+}
+
+std::shared_ptr<const SignatureCatalog> realCatalog() {
+  return std::make_shared<const SignatureCatalog>(
+      loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures"));
+}
+
+// ---- Harness --------------------------------------------------------------------------------
+
+// Decodes frames, tracks them in a flow table and feeds the classifier, as the pipeline does.
+class Harness {
+ public:
+  explicit Harness(std::shared_ptr<const SignatureCatalog> catalog, std::uint32_t budget = 24)
+      : classifier_(std::move(catalog), options(budget)),
+        table_(flow::FlowTableOptions{.hashSeed = 7}, nullptr) {}
+
+  // Returns the packet's flow.
+  flow::Flow& feed(const Bytes& frame, double seconds) {
+    const Timestamp time = Timestamp::fromSeconds(seconds);
+    auto decoded = decoder_.decode(frame, static_cast<std::uint32_t>(frame.size()), time);
+    EXPECT_TRUE(decoded.has_value());
+    const auto& packet = std::get<decode::DecodedPacket>(*decoded);
+    if (packet.sourcePort == 53 && !packet.payload.empty()) {
+      auto dns = decode::parseDnsMessage(packet.payload);
+      EXPECT_TRUE(dns.has_value());
+      if (dns && dns->isResponse) classifier_.observeDnsResponse(packet.destination, *dns, time);
+    }
+    auto tracked = table_.track(packet);
+    if (classifier_.onPacket(*tracked.flow, packet, tracked.direction)) {
+      ++classifiedOnPacket_[tracked.flow->id];
+    }
+    return *tracked.flow;
+  }
+
+  // Ends the flow's classification (as the flow's end does) and returns its facts.
+  const FlowFacts& finish(flow::Flow& flow) {
+    const bool classifiedBefore = classifiedOnPacket_[flow.id] > 0;
+    EXPECT_LE(classifiedOnPacket_[flow.id], 1) << "classified more than once";
+    EXPECT_EQ(classifier_.onFlowEnd(flow), !classifiedBefore);
+    EXPECT_FALSE(classifier_.onFlowEnd(flow)) << "classified twice";
+    const FlowFacts* facts = FlowClassifier::facts(flow);
+    EXPECT_NE(facts, nullptr);
+    EXPECT_TRUE(facts->classified);
+    return *facts;
+  }
+
+  FlowClassifier& classifier() { return classifier_; }
+
+ private:
+  static ClassifierOptions options(std::uint32_t budget) {
+    ClassifierOptions options;
+    options.ndpiPacketBudget = budget;
+    return options;
+  }
+  decode::PacketDecoder decoder_{1};
+  FlowClassifier classifier_;
+  flow::FlowTable table_;
+  std::map<std::uint64_t, int> classifiedOnPacket_;
+};
+
+const Endpoints kTls{"192.168.1.42", 51000, "157.240.1.53", 443};
+
+// SYN, SYN-ACK, ACK, ClientHello from `e.source` to `e.destination`; returns the flow.
+flow::Flow& tlsConnection(Harness& harness, const std::string& sni, bool ech, double start,
+                          const Endpoints& e = kTls) {
+  harness.feed(tcpFrame(e, tcp::kSyn, 1000, 0), start);
+  harness.feed(tcpFrame(reverse(e), tcp::kSyn | tcp::kAck, 5000, 1001), start + 0.02);
+  harness.feed(tcpFrame(e, tcp::kAck, 1001, 5001), start + 0.04);
+  return harness.feed(tcpFrame(e, tcp::kPsh | tcp::kAck, 1001, 5001, clientHello(sni, ech)),
+                      start + 0.05);
+}
+
+const Evidence* findEvidence(const Verdict& verdict, EvidenceField field) {
+  auto it = std::find_if(verdict.evidence.begin(), verdict.evidence.end(),
+                         [&](const Evidence& e) { return e.field == field; });
+  return it == verdict.evidence.end() ? nullptr : &*it;
+}
+
+// ---- Tests ----------------------------------------------------------------------------------
+
+struct CatalogCase {
+  std::string name;
+  std::shared_ptr<const SignatureCatalog> (*catalog)();
+};
+
+class TlsSniTest : public ::testing::TestWithParam<CatalogCase> {};
+
+TEST_P(TlsSniTest, ClientHelloToMetaAddressIsWhatsappByTlsSni) {
+  Harness harness(GetParam().catalog());
+  flow::Flow& flow = tlsConnection(harness, "g.whatsapp.net", false, 1700000000.0);
+  const FlowFacts& facts = harness.finish(flow);
+  EXPECT_EQ(facts.tlsServerName, "g.whatsapp.net");
+  EXPECT_EQ(facts.tlsAlpn, std::vector<std::string>{"h2"});
+  EXPECT_FALSE(facts.tlsEchOffered);
+  ASSERT_TRUE(facts.verdict.has_value());
+  const Verdict& verdict = *facts.verdict;
+  ASSERT_NE(verdict.service, nullptr);
+  EXPECT_EQ(verdict.service->id, "whatsapp");
+  EXPECT_EQ(verdict.confidence, Confidence::kHigh);
+  EXPECT_NE(verdict.catalog, nullptr);  // keeps the service alive across a reload
+  const Evidence* sni = findEvidence(verdict, EvidenceField::kTlsSni);
+  ASSERT_NE(sni, nullptr);
+  EXPECT_EQ(sni->value, "g.whatsapp.net");
+  EXPECT_EQ(sni->ruleId.rfind("whatsapp.", 0), 0u) << sni->ruleId;
+  EXPECT_EQ(sni->time, Timestamp::fromSeconds(1700000000.05));  // the ClientHello's time
+  EXPECT_EQ(harness.classifier().counters().get("classify.attributed"), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Catalogs, TlsSniTest,
+                         ::testing::Values(CatalogCase{"fixture", fixtureCatalog},
+                                           CatalogCase{"real_signatures", realCatalog}),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(FlowClassifierTest, ClassifiesOnThePacketThatExhaustsTheBudget) {
+  Harness harness(fixtureCatalog(), 4);
+  flow::Flow& flow = tlsConnection(harness, "g.whatsapp.net", false, 10.0);
+  // With a budget of 4 packets, the ClientHello (4th packet) ends nDPI's work: classified now.
+  const FlowFacts* facts = FlowClassifier::facts(flow);
+  ASSERT_NE(facts, nullptr);
+  EXPECT_TRUE(facts->classified);
+  ASSERT_TRUE(facts->verdict.has_value());
+  EXPECT_EQ(facts->verdict->service->id, "whatsapp");
+  EXPECT_FALSE(harness.classifier().onFlowEnd(flow));
+  // Later packets of a classified flow change nothing.
+  harness.feed(tcpFrame(reverse(kTls), tcp::kAck, 5001, 1200), 10.2);
+  EXPECT_EQ(harness.classifier().counters().get("classify.flows"), 1u);
+}
+
+TEST(FlowClassifierTest, EchOfferedIsRecorded) {
+  Harness harness(fixtureCatalog());
+  flow::Flow& flow = tlsConnection(harness, "g.whatsapp.net", true, 10.0);
+  const FlowFacts& facts = harness.finish(flow);
+  EXPECT_TRUE(facts.tlsEchOffered);
+  EXPECT_EQ(facts.tlsServerName, "g.whatsapp.net");
+}
+
+TEST(FlowClassifierTest, AddressAloneGivesTheWeakerVerdict) {
+  // An unrelated name to an address of the meta fixture that nDPI's own IP lists do not know
+  // (157.240/16 is in them, so nDPI would add its WhatsApp label): only the address matches.
+  Harness harness(fixtureCatalog());
+  flow::Flow& flow = tlsConnection(harness, "www.example.org", false, 10.0,
+                                   {"192.168.1.42", 51000, "203.0.113.80", 443});
+  const FlowFacts& facts = harness.finish(flow);
+  ASSERT_TRUE(facts.verdict.has_value());
+  EXPECT_EQ(facts.verdict->service->id, "meta");
+  EXPECT_EQ(facts.verdict->confidence, Confidence::kLow);
+  EXPECT_EQ(findEvidence(*facts.verdict, EvidenceField::kTlsSni), nullptr);
+  ASSERT_NE(findEvidence(*facts.verdict, EvidenceField::kServerIp), nullptr);
+  EXPECT_EQ(findEvidence(*facts.verdict, EvidenceField::kServerIp)->value, "203.0.113.80");
+}
+
+const Endpoints kDnsQuery{"192.168.1.42", 40000, "192.168.1.1", 53};
+const Endpoints kMedia{"192.168.1.42", 41000, "198.51.100.20", 3478};
+
+TEST(FlowClassifierTest, UdpFlowToAnsweredAddressIsAttributedThroughDnsQuery) {
+  Harness harness(fixtureCatalog());
+  flow::Flow& dnsFlow = harness.feed(udpFrame(kDnsQuery, dnsMessage("media.chat.example", "", false)), 10.0);
+  harness.feed(udpFrame(reverse(kDnsQuery), dnsMessage("media.chat.example", "198.51.100.20", true)),
+               10.01);
+  ASSERT_TRUE(harness.classifier().dnsCache().lookup(
+      IpAddress::parse("192.168.1.42").value(), IpAddress::parse("198.51.100.20").value(),
+      Timestamp::fromSeconds(11)));
+
+  flow::Flow& media = harness.feed(udpFrame(kMedia, Bytes(120, 0x80)), 12.0);
+  harness.feed(udpFrame(reverse(kMedia), Bytes(120, 0x80)), 12.02);
+  const FlowFacts& facts = harness.finish(media);
+  EXPECT_EQ(facts.resolvedName, "media.chat.example");
+  ASSERT_TRUE(facts.verdict.has_value());
+  EXPECT_EQ(facts.verdict->service->id, "chat");
+  EXPECT_EQ(facts.verdict->kind, UseKind::kCall);
+  const Evidence* dns = findEvidence(*facts.verdict, EvidenceField::kDnsQuery);
+  ASSERT_NE(dns, nullptr);
+  EXPECT_EQ(dns->ruleId, "chat.names");
+  EXPECT_EQ(dns->value, "media.chat.example");
+  EXPECT_EQ(dns->time, Timestamp::fromSeconds(10.01));  // when the name was resolved
+
+  // The lookup flow itself is not use of the service it names (nor of the resolver's address).
+  const FlowFacts& dnsFacts = harness.finish(dnsFlow);
+  EXPECT_FALSE(dnsFacts.verdict.has_value());
+  EXPECT_GE(harness.classifier().counters().get("classify.name_service_flows"), 1u);
+}
+
+TEST(FlowClassifierTest, AnotherClientsLookupDoesNotNameTheFlow) {
+  Harness harness(fixtureCatalog());
+  const Endpoints otherQuery{"192.168.1.77", 40000, "192.168.1.1", 53};
+  harness.feed(udpFrame(otherQuery, dnsMessage("media.chat.example", "", false)), 10.0);
+  harness.feed(udpFrame(reverse(otherQuery), dnsMessage("media.chat.example", "198.51.100.20", true)),
+               10.01);
+  flow::Flow& media = harness.feed(udpFrame(kMedia, Bytes(120, 0x80)), 12.0);
+  const FlowFacts& facts = harness.finish(media);
+  EXPECT_TRUE(facts.resolvedName.empty());
+  EXPECT_FALSE(facts.verdict.has_value());
+  EXPECT_EQ(harness.classifier().counters().get("classify.unattributed"), 1u);
+}
+
+struct DnsFlowCase {
+  std::string name;
+  bool querySeen;  // false: the capture starts with the response (query missed)
+};
+
+class DnsFlowTest : public ::testing::TestWithParam<DnsFlowCase> {};
+
+TEST_P(DnsFlowTest, DnsFlowIsNeverAttributed) {
+  // nDPI labels a DNS flow with the application of the name asked for (DNS.WhatsApp); the
+  // catalog has an nDPI rule for that label, so only the name-service check keeps it out.
+  Harness harness(fixtureCatalog());
+  flow::Flow* flow = nullptr;
+  if (GetParam().querySeen)
+    flow = &harness.feed(udpFrame(kDnsQuery, dnsMessage("g.whatsapp.net", "", false)), 10.0);
+  flow::Flow& response = harness.feed(
+      udpFrame(reverse(kDnsQuery), dnsMessage("g.whatsapp.net", "157.240.1.53", true)), 10.01);
+  if (flow == nullptr) flow = &response;
+  const FlowFacts& facts = harness.finish(*flow);
+  EXPECT_FALSE(facts.verdict.has_value())
+      << "DNS flow attributed to " << facts.verdict->service->id << " (nDPI label "
+      << facts.ndpiLabel << ")";
+  EXPECT_EQ(harness.classifier().counters().get("classify.attributed"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Directions, DnsFlowTest,
+                         ::testing::Values(DnsFlowCase{"query_then_response", true},
+                                           DnsFlowCase{"response_only", false}),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace baawatch::classify

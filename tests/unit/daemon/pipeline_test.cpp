@@ -1,0 +1,360 @@
+#include "baawatch/daemon/pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "unit/decode/hex_fixture.hpp"
+
+namespace baawatch::daemon {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+using decode::testing::hexBytes;
+using nlohmann::json;
+namespace tcp = decode::tcp_flags;
+
+// Keeps every record in memory.
+class MemorySink : public sink::RecordSink {
+ public:
+  void write(const json& record) override { records.push_back(record); }
+  void flush() override { ++flushes; }
+  std::vector<json> records;
+  int flushes = 0;
+};
+
+// ---- Frames (Ethernet II, IPv4, UDP/TCP; RFC 791, 768, 793) -----------------------------------
+
+void put16(Bytes& out, std::size_t value) {
+  out.push_back(static_cast<std::uint8_t>(value >> 8));
+  out.push_back(static_cast<std::uint8_t>(value));
+}
+
+void append(Bytes& out, const Bytes& more) { out.insert(out.end(), more.begin(), more.end()); }
+
+Bytes v4(const std::string& text) {
+  auto address = IpAddress::parse(text);
+  EXPECT_TRUE(address && address->isV4()) << text;
+  std::uint32_t value = address ? address->v4() : 0;
+  return {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
+          static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+}
+
+const Bytes kPhoneMac = hexBytes("3c 22 fb 12 34 56");
+const Bytes kRouterMac = hexBytes("00 11 22 33 44 55");
+const Bytes kBroadcastMac = hexBytes("ff ff ff ff ff ff");
+const std::string kPhone = "192.168.1.42";
+const std::string kResolver = "192.168.1.1";
+const std::string kMeta = "157.240.1.53";
+const std::string kHostName = "Dr-Lee-iPhone";
+// Bytes only a payload holds: they must never reach a record.
+const std::string kMarker = "PAYLOAD-MARKER-7f3a9c";
+
+struct Endpoints {
+  std::string source;
+  std::uint16_t sourcePort;
+  std::string destination;
+  std::uint16_t destinationPort;
+};
+
+Endpoints reverse(const Endpoints& e) {
+  return {e.destination, e.destinationPort, e.source, e.sourcePort};
+}
+
+Bytes ipv4Frame(const Endpoints& e, std::uint8_t protocol, const Bytes& l4,
+                const Bytes* destinationMac = nullptr) {
+  const bool fromPhone = e.source == kPhone || e.source == "0.0.0.0";
+  Bytes frame;
+  append(frame, destinationMac != nullptr ? *destinationMac : (fromPhone ? kRouterMac : kPhoneMac));
+  append(frame, fromPhone ? kPhoneMac : kRouterMac);
+  put16(frame, 0x0800);
+  Bytes ip = {0x45, 0x00};
+  put16(ip, 20 + l4.size());
+  put16(ip, 0x1234);
+  put16(ip, 0x4000);
+  ip.push_back(64);
+  ip.push_back(protocol);
+  put16(ip, 0);
+  append(ip, v4(e.source));
+  append(ip, v4(e.destination));
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  ip[10] = static_cast<std::uint8_t>(~sum >> 8);
+  ip[11] = static_cast<std::uint8_t>(~sum);
+  append(frame, ip);
+  append(frame, l4);
+  return frame;
+}
+
+Bytes udpFrame(const Endpoints& e, const Bytes& payload, const Bytes* destinationMac = nullptr) {
+  Bytes udp;
+  put16(udp, e.sourcePort);
+  put16(udp, e.destinationPort);
+  put16(udp, 8 + payload.size());
+  put16(udp, 0);
+  append(udp, payload);
+  return ipv4Frame(e, 17, udp, destinationMac);
+}
+
+Bytes tcpFrame(const Endpoints& e, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
+               const Bytes& payload = {}) {
+  Bytes segment;
+  put16(segment, e.sourcePort);
+  put16(segment, e.destinationPort);
+  for (std::uint32_t word : {seq, ack}) {
+    put16(segment, word >> 16);
+    put16(segment, word & 0xffff);
+  }
+  segment.push_back(0x50);
+  segment.push_back(flags);
+  put16(segment, 65535);
+  put16(segment, 0);
+  put16(segment, 0);
+  append(segment, payload);
+  return ipv4Frame(e, 6, segment);
+}
+
+// RFC 2131 BOOTREQUEST from the phone: DHCPREQUEST for kPhone with option 12 = kHostName.
+Bytes dhcpRequest() {
+  Bytes message = hexBytes("01 01 06 00 a1 b2 c3 d4 00 00 00 00");  // op, htype, hlen, xid...
+  message.resize(28, 0);                                             // ciaddr..giaddr = 0
+  append(message, kPhoneMac);
+  message.resize(236, 0);  // chaddr padding, sname, file
+  append(message, hexBytes("63 82 53 63 35 01 03 32 04"));  // cookie, 53=REQUEST, 50 len 4
+  append(message, v4(kPhone));
+  message.push_back(12);
+  message.push_back(static_cast<std::uint8_t>(kHostName.size()));
+  message.insert(message.end(), kHostName.begin(), kHostName.end());
+  message.push_back(0xff);
+  return udpFrame({"0.0.0.0", 68, "255.255.255.255", 67}, message, &kBroadcastMac);
+}
+
+Bytes dnsName(const std::string& name) {
+  Bytes out;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t dot = name.find('.', start);
+    if (dot == std::string::npos) dot = name.size();
+    out.push_back(static_cast<std::uint8_t>(dot - start));
+    out.insert(out.end(), name.begin() + start, name.begin() + dot);
+    start = dot + 1;
+  }
+  out.push_back(0);
+  return out;
+}
+
+// RFC 1035 §4.1: query for g.whatsapp.net A, or the response with A kMeta (ttl 300).
+Bytes dnsMessage(bool response) {
+  Bytes out = hexBytes(response ? "ab cd 81 80 00 01 00 01 00 00 00 00"
+                                : "ab cd 01 00 00 01 00 00 00 00 00 00");
+  append(out, dnsName("g.whatsapp.net"));
+  append(out, hexBytes("00 01 00 01"));
+  if (response) {
+    append(out, hexBytes("c0 0c 00 01 00 01 00 00 01 2c 00 04"));
+    append(out, v4(kMeta));
+  }
+  return out;
+}
+
+// RFC 8446 §4.1.2 ClientHello, one record, SNI g.whatsapp.net.
+Bytes clientHello() {
+  const std::string name = "g.whatsapp.net";
+  Bytes sni;
+  put16(sni, name.size() + 3);
+  sni.push_back(0);
+  put16(sni, name.size());
+  sni.insert(sni.end(), name.begin(), name.end());
+  Bytes extensions;
+  put16(extensions, 0);
+  put16(extensions, sni.size());
+  append(extensions, sni);
+  append(extensions, hexBytes("00 10 00 05 00 03 02 68 32"));  // ALPN h2
+  Bytes body = hexBytes("03 03");
+  for (int i = 0; i < 32; ++i) body.push_back(static_cast<std::uint8_t>(0xa0 + i));
+  append(body, hexBytes("00 00 02 13 01 01 00"));
+  put16(body, extensions.size());
+  append(body, extensions);
+  Bytes handshake = {0x01, 0x00};
+  put16(handshake, body.size());
+  append(handshake, body);
+  Bytes record = {0x16, 0x03, 0x01};
+  put16(record, handshake.size());
+  append(record, handshake);
+  return record;
+}
+
+// A TLS application-data record whose "ciphertext" is the marker, repeated.
+Bytes applicationData() {
+  Bytes data;
+  for (int i = 0; i < 8; ++i) data.insert(data.end(), kMarker.begin(), kMarker.end());
+  Bytes record = {0x17, 0x03, 0x03};
+  put16(record, data.size());
+  append(record, data);
+  return record;
+}
+
+struct TimedFrame {
+  double time;
+  Bytes bytes;
+};
+
+// One HTTPS connection of the phone to WhatsApp, from `port`, starting at `start`.
+void whatsappConnection(std::vector<TimedFrame>& frames, std::uint16_t port, double start) {
+  const Endpoints up{kPhone, port, kMeta, 443};
+  const Endpoints down = reverse(up);
+  const std::uint32_t c = 1000, s = 9000;
+  const std::uint32_t hello = static_cast<std::uint32_t>(clientHello().size());
+  const std::uint32_t data = static_cast<std::uint32_t>(applicationData().size());
+  frames.push_back({start, tcpFrame(up, tcp::kSyn, c, 0)});
+  frames.push_back({start + 0.03, tcpFrame(down, tcp::kSyn | tcp::kAck, s, c + 1)});
+  frames.push_back({start + 0.031, tcpFrame(up, tcp::kAck, c + 1, s + 1)});
+  frames.push_back({start + 0.032, tcpFrame(up, tcp::kPsh | tcp::kAck, c + 1, s + 1, clientHello())});
+  frames.push_back(
+      {start + 0.5, tcpFrame(up, tcp::kPsh | tcp::kAck, c + 1 + hello, s + 1, applicationData())});
+  frames.push_back({start + 0.6, tcpFrame(down, tcp::kPsh | tcp::kAck, s + 1,
+                                          c + 1 + hello + data, applicationData())});
+  frames.push_back(
+      {start + 2.0, tcpFrame(up, tcp::kFin | tcp::kAck, c + 1 + hello + data, s + 1 + data)});
+  frames.push_back(
+      {start + 2.03, tcpFrame(down, tcp::kFin | tcp::kAck, s + 1 + data, c + 2 + hello + data)});
+}
+
+std::vector<TimedFrame> scenario() {
+  const double t0 = 1700000000.0;
+  std::vector<TimedFrame> frames;
+  frames.push_back({t0, dhcpRequest()});
+  const Endpoints query{kPhone, 40000, kResolver, 53};
+  frames.push_back({t0 + 1.0, udpFrame(query, dnsMessage(false))});
+  frames.push_back({t0 + 1.02, udpFrame(reverse(query), dnsMessage(true))});
+  whatsappConnection(frames, 51000, t0 + 1.1);
+  // A second connection 30 s later: the same alert again, within the suppression interval.
+  whatsappConnection(frames, 51001, t0 + 31.0);
+  return frames;
+}
+
+std::vector<const json*> recordsOf(const std::vector<json>& records, const std::string& type) {
+  std::vector<const json*> found;
+  for (const auto& r : records)
+    if (r.value("event_type", "") == type) found.push_back(&r);
+  return found;
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void run(bool flowRecords, std::vector<TimedFrame> frames = scenario()) {
+    Snapshot snapshot;
+    snapshot.catalog = std::make_shared<const classify::SignatureCatalog>(
+        classify::loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures"));
+    snapshot.policy = std::make_shared<const policy::Policy>(policy::defaultPolicy());
+    snapshot.settings.output.flowRecords = flowRecords;
+    Pipeline pipeline(std::move(snapshot), sink_, "test-sensor");
+    frames_ = std::move(frames);
+    for (const TimedFrame& frame : frames_) {
+      capture::RawPacket raw;
+      raw.time = Timestamp::fromSeconds(frame.time);
+      raw.wireLength = static_cast<std::uint32_t>(frame.bytes.size());
+      raw.data = frame.bytes;
+      raw.linkType = 1;
+      pipeline.process(raw);
+    }
+    pipeline.finish();
+  }
+  MemorySink sink_;
+  std::vector<TimedFrame> frames_;
+};
+
+TEST_F(PipelineTest, OneAlertOneEncounterCountsAndFinalStats) {
+  run(false);
+  const auto& records = sink_.records;
+  ASSERT_FALSE(records.empty());
+
+  const auto alerts = recordsOf(records, "alert");
+  ASSERT_EQ(alerts.size(), 1u) << json(records).dump(1);
+  const json& alert = *alerts[0];
+  EXPECT_EQ(alert.at("service").at("id"), "whatsapp");
+  EXPECT_EQ(alert.at("device").at("ip"), kPhone);
+  EXPECT_EQ(alert.at("device").at("mac"), "3c:22:fb:12:34:56");
+  EXPECT_EQ(alert.at("device").at("host_name"), kHostName);
+  EXPECT_EQ(alert.at("flow").at("server_ip"), kMeta);
+  EXPECT_EQ(alert.at("flow").at("client_port"), 51000);  // the first connection raised it
+  EXPECT_EQ(alert.at("policy").at("action"), "alert");
+  bool sniEvidence = false;
+  for (const auto& e : alert.at("evidence"))
+    sniEvidence = sniEvidence || (e.at("field") == "tls.sni" && e.at("value") == "g.whatsapp.net");
+  EXPECT_TRUE(sniEvidence) << alert.at("evidence").dump();
+  EXPECT_TRUE(recordsOf(records, "visibility").empty());
+
+  const auto encounters = recordsOf(records, "encounter");
+  ASSERT_EQ(encounters.size(), 1u) << json(records).dump(1);
+  const json& encounter = *encounters[0];
+  EXPECT_EQ(encounter.at("service").at("id"), "whatsapp");
+  EXPECT_EQ(encounter.at("device").at("host_name"), kHostName);
+  EXPECT_EQ(encounter.at("flows"), 2);
+  EXPECT_EQ(encounter.at("alerts"), 1);
+  EXPECT_EQ(encounter.at("remote_addresses"), json::array({kMeta}));
+  EXPECT_GT(encounter.at("from_device").at("bytes").get<std::uint64_t>(), 0u);
+  EXPECT_GT(encounter.at("to_device").at("bytes").get<std::uint64_t>(), 0u);
+
+  std::uint64_t classified = 0, alerted = 0, suppressed = 0, ended = 0;
+  for (const json* count : recordsOf(records, "counts")) {
+    EXPECT_EQ(count->at("service_id"), "whatsapp") << count->dump();
+    EXPECT_EQ(count->at("device").at("host_name"), kHostName);
+    classified += count->at("flows_classified").get<std::uint64_t>();
+    alerted += count->at("alerts").get<std::uint64_t>();
+    suppressed += count->at("suppressed").get<std::uint64_t>();
+    ended += count->at("flows_ended").get<std::uint64_t>();
+  }
+  EXPECT_EQ(classified, 2u);
+  EXPECT_EQ(alerted, 1u);
+  EXPECT_EQ(suppressed, 1u);
+  EXPECT_EQ(ended, 2u);
+
+  const json& last = records.back();
+  EXPECT_EQ(last.at("event_type"), "stats");
+  EXPECT_EQ(last.at("final"), true);
+  EXPECT_EQ(last.at("counters").at("capture.packets"), frames_.size());
+  EXPECT_EQ(last.at("counters").at("policy.alerts"), 1);
+  EXPECT_EQ(last.at("counters").at("policy.suppressed"), 1);
+  EXPECT_EQ(last.at("counters").at("flow.active"), 0);
+  EXPECT_EQ(recordsOf(records, "stats").size(), 1u);  // stats interval 0: only the final one
+  EXPECT_GE(sink_.flushes, 1);
+  for (const auto& r : records) {
+    EXPECT_EQ(r.at("schema_version"), 1);
+    EXPECT_EQ(r.at("sensor"), "test-sensor");
+  }
+}
+
+TEST_F(PipelineTest, NoPayloadByteInAnyRecord) {
+  run(true);  // flow records on: they carry the most per-flow facts
+  ASSERT_FALSE(recordsOf(sink_.records, "flow").empty());
+  bool sawSni = false;
+  for (const auto& record : sink_.records) {
+    const std::string text = record.dump();
+    EXPECT_EQ(text.find(kMarker), std::string::npos) << text;
+    EXPECT_EQ(text.find("PAYLOAD-MARKER"), std::string::npos) << text;
+    sawSni = sawSni || record.value("tls_sni", "") == "g.whatsapp.net";
+  }
+  EXPECT_TRUE(sawSni) << "flow records should carry the SNI (metadata)";
+  EXPECT_EQ(recordsOf(sink_.records, "alert").size(), 1u);
+}
+
+TEST_F(PipelineTest, DnsResponseWhoseQueryWasMissedRaisesNothing) {
+  // The capture starts between query and response: the flow's first packet comes from port 53.
+  // nDPI labels it DNS.WhatsApp; it must not become an alert against the resolver.
+  const Endpoints query{kPhone, 40000, kResolver, 53};
+  run(false, {{1700000000.0, dhcpRequest()},
+              {1700000001.0, udpFrame(reverse(query), dnsMessage(true))}});
+  EXPECT_TRUE(recordsOf(sink_.records, "alert").empty()) << json(sink_.records).dump(1);
+  EXPECT_TRUE(recordsOf(sink_.records, "encounter").empty());
+  EXPECT_TRUE(recordsOf(sink_.records, "counts").empty());
+  ASSERT_FALSE(sink_.records.empty());
+  EXPECT_EQ(sink_.records.back().at("event_type"), "stats");
+}
+
+}  // namespace
+}  // namespace baawatch::daemon

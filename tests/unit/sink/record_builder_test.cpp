@@ -1,0 +1,405 @@
+#include "baawatch/sink/record_builder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "baawatch/sink/record_sink.hpp"
+#include "unit/fixtures/temp_folder.hpp"
+
+namespace baawatch::sink {
+namespace {
+
+using nlohmann::json;
+
+IpAddress ip(const std::string& text) {
+  auto address = IpAddress::parse(text);
+  EXPECT_TRUE(address.has_value()) << text;
+  return address.value_or(IpAddress{});
+}
+
+// 2023-11-14T22:13:20.250000Z
+const Timestamp kTime{1700000000250000};
+
+const classify::ServiceSignature kWhatsapp = [] {
+  classify::ServiceSignature s;
+  s.id = "whatsapp";
+  s.name = "WhatsApp";
+  s.vendor = "Meta Platforms";
+  s.category = classify::Category::kMessaging;
+  s.baaStatus = classify::BaaStatus::kNone;
+  s.baaStatement = "Meta offers no BAA for WhatsApp.";
+  s.baaSource = "https://example.com/whatsapp-baa";
+  return s;
+}();
+
+classify::Verdict verdict() {
+  classify::Verdict v;
+  v.service = &kWhatsapp;
+  v.kind = classify::UseKind::kCall;
+  v.confidence = classify::Confidence::kHigh;
+  v.evidence = {
+      classify::Evidence{"whatsapp.names", classify::EvidenceField::kTlsSni, "g.whatsapp.net",
+                         Timestamp{1700000000100000}, classify::Confidence::kHigh,
+                         "WhatsApp's own domain."},
+      classify::Evidence{"whatsapp.call-ndpi", classify::EvidenceField::kNdpi, "WhatsAppCall",
+                         Timestamp{1700000000200000}, classify::Confidence::kHigh,
+                         "nDPI's WhatsAppCall label."}};
+  return v;
+}
+
+inventory::Device device(const std::string& hostName = "Dr-Lee-iPhone") {
+  inventory::Device d;
+  d.id = "mac:3c:22:fb:12:34:56";
+  d.ip = ip("192.168.1.42");
+  d.mac = decode::MacAddress{0x3c, 0x22, 0xfb, 0x12, 0x34, 0x56};
+  d.hostName = hostName;
+  d.hostNameSource = "dhcp";
+  return d;
+}
+
+flow::Flow& sampleFlow() {
+  static flow::Flow flow = [] {
+    flow::Flow f;
+    f.id = 7;
+    f.client = ip("192.168.1.42");
+    f.clientPort = 51000;
+    f.server = ip("157.240.1.53");
+    f.serverPort = 443;
+    f.protocol = 6;
+    f.vlan = 30;
+    f.firstSeen = Timestamp{1700000000000000};
+    f.lastSeen = Timestamp{1700000012500000};
+    f.toServer = {10, 1000, 800};
+    f.toClient = {20, 5000, 4400};
+    return f;
+  }();
+  return flow;
+}
+
+policy::Decision alertDecision() {
+  policy::Decision d;
+  d.action = policy::Action::kAlert;
+  d.severity = policy::Severity::kHigh;
+  d.policyRule = "no_baa.messaging";
+  d.reason = "Meta Platforms offers no BAA for WhatsApp";
+  d.dedupKey = "mac:3c:22:fb:12:34:56|whatsapp|whatsapp.names";
+  return d;
+}
+
+RecordBuilder builder() {
+  return RecordBuilder(RecordContext{"sensor-1", "Main St Clinic", "policy-v1", "sigs-v1"});
+}
+
+policy::Encounter encounter() {
+  policy::Encounter e;
+  e.id = "0123456789abcdef";
+  e.device = device();
+  e.service = &kWhatsapp;
+  e.start = Timestamp{1700000000000000};
+  e.end = Timestamp{1700000090000000};
+  e.flows = 3;
+  e.fromDevice = {10, 1000, 800};
+  e.toDevice = {20, 5000, 4400};
+  e.kind = classify::UseKind::kCall;
+  e.confidence = classify::Confidence::kHigh;
+  e.evidence = verdict().evidence;
+  e.evidenceTruncated = true;
+  e.servers = {"157.240.1.53"};
+  e.action = policy::Action::kAlert;
+  e.policyRule = "no_baa.messaging";
+  e.alerts = 1;
+  return e;
+}
+
+policy::IntervalCount counts() {
+  policy::IntervalCount c;
+  c.intervalStart = Timestamp{1699999800000000};
+  c.intervalEnd = Timestamp{1700000100000000};
+  c.service = &kWhatsapp;
+  c.device = device();
+  c.flowsClassified = 2;
+  c.alerts = 1;
+  c.suppressed = 1;
+  return c;
+}
+
+// ---- Every record ---------------------------------------------------------------------------
+
+const std::regex kRfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)");
+
+struct HeaderCase {
+  std::string eventType;
+  json record;
+};
+
+std::vector<HeaderCase> everyRecord() {
+  const RecordBuilder b = builder();
+  Counters counters;
+  counters.add("capture.packets", 12);
+  policy::Decision visibility = alertDecision();
+  visibility.action = policy::Action::kVisibility;
+  classify::FlowFacts facts;
+  facts.verdict = verdict();
+  return {
+      {"alert", b.decision(sampleFlow(), true, verdict(), device(), alertDecision(), kTime)},
+      {"visibility", b.decision(sampleFlow(), true, verdict(), device(), visibility, kTime)},
+      {"encounter", b.encounter(encounter())},
+      {"counts", b.counts(counts())},
+      {"flow", b.flow(sampleFlow(), &facts, flow::FlowEndReason::kIdle, kTime)},
+      {"flow", b.flow(sampleFlow(), nullptr, flow::FlowEndReason::kShutdown, kTime)},
+      {"stats", b.stats(counters, kTime, true)},
+  };
+}
+
+bool snakeCaseKeys(const json& value, std::string& bad, bool freeKeys = false) {
+  static const std::regex kSnake("[a-z][a-z0-9_]*");
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      if (!freeKeys && !std::regex_match(key, kSnake)) {
+        bad = key;
+        return false;
+      }
+      // Counter names are dotted by design (STYLE.md §11).
+      if (!snakeCaseKeys(item, bad, key == "counters")) return false;
+    }
+  } else if (value.is_array()) {
+    for (const auto& item : value)
+      if (!snakeCaseKeys(item, bad)) return false;
+  }
+  return true;
+}
+
+TEST(RecordBuilderTest, EveryRecordHasTheHeader) {
+  for (const HeaderCase& c : everyRecord()) {
+    SCOPED_TRACE(c.record.dump());
+    EXPECT_EQ(c.record.at("event_type"), c.eventType);
+    EXPECT_EQ(c.record.at("schema_version"), 1);
+    const std::string timestamp = c.record.at("timestamp");
+    EXPECT_TRUE(std::regex_match(timestamp, kRfc3339)) << timestamp;
+    EXPECT_EQ(c.record.at("sensor"), "sensor-1");
+    EXPECT_EQ(c.record.at("clinic"), "Main St Clinic");
+    std::string bad;
+    EXPECT_TRUE(snakeCaseKeys(c.record, bad)) << "key not lower snake_case: " << bad;
+  }
+}
+
+TEST(RecordBuilderTest, TimestampIsTheEventTime) {
+  const json alert =
+      builder().decision(sampleFlow(), true, verdict(), device(), alertDecision(), kTime);
+  EXPECT_EQ(alert.at("timestamp"), "2023-11-14T22:13:20.250000Z");
+  EXPECT_EQ(builder().encounter(encounter()).at("timestamp"), "2023-11-14T22:14:50.000000Z");
+  EXPECT_EQ(builder().counts(counts()).at("timestamp"), "2023-11-14T22:15:00.000000Z");
+}
+
+TEST(RecordBuilderTest, NoClinicKeyWhenUnset) {
+  RecordBuilder b(RecordContext{"sensor-1", "", "p", "s"});
+  EXPECT_FALSE(b.stats(Counters{}, kTime, false).contains("clinic"));
+}
+
+// ---- Alert ----------------------------------------------------------------------------------
+
+TEST(RecordBuilderTest, AlertCarriesDeviceServiceEvidenceFlowAndPolicy) {
+  const json r = builder().decision(sampleFlow(), true, verdict(), device(), alertDecision(), kTime);
+  EXPECT_EQ(r.at("alert_id"), "mac:3c:22:fb:12:34:56|whatsapp|whatsapp.names");
+  EXPECT_EQ(r.at("confidence"), "high");
+  EXPECT_EQ(r.at("severity"), "high");
+  EXPECT_EQ(r.at("kind"), "call");
+  EXPECT_EQ(r.at("signatures_version"), "sigs-v1");
+
+  const json& d = r.at("device");
+  EXPECT_EQ(d.at("id"), "mac:3c:22:fb:12:34:56");
+  EXPECT_EQ(d.at("ip"), "192.168.1.42");
+  EXPECT_EQ(d.at("mac"), "3c:22:fb:12:34:56");
+  EXPECT_EQ(d.at("host_name"), "Dr-Lee-iPhone");
+  EXPECT_EQ(d.at("host_name_source"), "dhcp");
+
+  const json& s = r.at("service");
+  EXPECT_EQ(s.at("id"), "whatsapp");
+  EXPECT_EQ(s.at("name"), "WhatsApp");
+  EXPECT_EQ(s.at("vendor"), "Meta Platforms");
+  EXPECT_EQ(s.at("category"), "messaging");
+  EXPECT_EQ(s.at("baa_status"), "none");
+  EXPECT_EQ(s.at("baa_statement"), "Meta offers no BAA for WhatsApp.");
+  EXPECT_EQ(s.at("baa_source"), "https://example.com/whatsapp-baa");
+
+  const json& evidence = r.at("evidence");
+  ASSERT_TRUE(evidence.is_array());
+  ASSERT_EQ(evidence.size(), 2u);
+  EXPECT_EQ(evidence[0].at("rule_id"), "whatsapp.names");
+  EXPECT_EQ(evidence[0].at("field"), "tls.sni");
+  EXPECT_EQ(evidence[0].at("value"), "g.whatsapp.net");
+  EXPECT_EQ(evidence[0].at("packet_time"), "2023-11-14T22:13:20.100000Z");
+  EXPECT_EQ(evidence[0].at("confidence"), "high");
+  EXPECT_EQ(evidence[0].at("reason"), "WhatsApp's own domain.");
+  EXPECT_EQ(evidence[1].at("rule_id"), "whatsapp.call-ndpi");
+  EXPECT_EQ(evidence[1].at("field"), "ndpi.protocol");
+  EXPECT_EQ(evidence[1].at("value"), "WhatsAppCall");
+
+  const json& f = r.at("flow");
+  EXPECT_EQ(f.at("client_ip"), "192.168.1.42");
+  EXPECT_EQ(f.at("client_port"), 51000);
+  EXPECT_EQ(f.at("server_ip"), "157.240.1.53");
+  EXPECT_EQ(f.at("server_port"), 443);
+  EXPECT_EQ(f.at("protocol"), "tcp");
+  EXPECT_EQ(f.at("vlan"), 30);
+  EXPECT_EQ(f.at("first_seen"), "2023-11-14T22:13:20.000000Z");
+
+  const json& p = r.at("policy");
+  EXPECT_EQ(p.at("rule"), "no_baa.messaging");
+  EXPECT_EQ(p.at("action"), "alert");
+  EXPECT_EQ(p.at("reason"), "Meta Platforms offers no BAA for WhatsApp");
+  EXPECT_EQ(p.at("version"), "policy-v1");
+}
+
+TEST(RecordBuilderTest, UnknownHostNameAndMacAreNull) {
+  inventory::Device d;
+  d.id = "ip:192.168.1.42";
+  d.ip = ip("192.168.1.42");
+  const json j = RecordBuilder::device(d);
+  EXPECT_TRUE(j.at("mac").is_null());
+  EXPECT_TRUE(j.at("host_name").is_null());
+  EXPECT_FALSE(j.contains("host_name_source"));
+  EXPECT_EQ(j.at("id"), "ip:192.168.1.42");
+}
+
+// ---- Other records --------------------------------------------------------------------------
+
+TEST(RecordBuilderTest, EncounterRecord) {
+  const json r = builder().encounter(encounter());
+  EXPECT_EQ(r.at("encounter_id"), "0123456789abcdef");
+  EXPECT_EQ(r.at("start"), "2023-11-14T22:13:20.000000Z");
+  EXPECT_EQ(r.at("end"), "2023-11-14T22:14:50.000000Z");
+  EXPECT_DOUBLE_EQ(r.at("duration_seconds").get<double>(), 90.0);
+  EXPECT_EQ(r.at("flows"), 3);
+  EXPECT_EQ(r.at("from_device").at("bytes"), 1000);
+  EXPECT_EQ(r.at("to_device").at("payload_bytes"), 4400);
+  EXPECT_EQ(r.at("remote_addresses"), json::array({"157.240.1.53"}));
+  EXPECT_EQ(r.at("remote_addresses_truncated"), false);
+  EXPECT_EQ(r.at("evidence").size(), 2u);
+  EXPECT_EQ(r.at("evidence_truncated"), true);
+  EXPECT_EQ(r.at("alerts"), 1);
+  EXPECT_EQ(r.at("service").at("id"), "whatsapp");
+  EXPECT_EQ(r.at("device").at("host_name"), "Dr-Lee-iPhone");
+  EXPECT_EQ(r.at("policy").at("action"), "alert");
+}
+
+TEST(RecordBuilderTest, CountsRecord) {
+  const json r = builder().counts(counts());
+  EXPECT_EQ(r.at("interval_start"), "2023-11-14T22:10:00.000000Z");
+  EXPECT_EQ(r.at("interval_end"), "2023-11-14T22:15:00.000000Z");
+  EXPECT_EQ(r.at("service_id"), "whatsapp");
+  EXPECT_EQ(r.at("category"), "messaging");
+  EXPECT_EQ(r.at("flows_classified"), 2);
+  EXPECT_EQ(r.at("alerts"), 1);
+  EXPECT_EQ(r.at("suppressed"), 1);
+  EXPECT_EQ(r.at("counted"), 0);
+}
+
+TEST(RecordBuilderTest, FlowRecordWithAndWithoutFacts) {
+  classify::FlowFacts facts;
+  facts.ndpiLabel = "TLS.WhatsApp";
+  facts.tlsServerName = "g.whatsapp.net";
+  facts.tlsEchOffered = true;
+  const json unattributed =
+      builder().flow(sampleFlow(), &facts, flow::FlowEndReason::kTcpClosed, kTime);
+  EXPECT_EQ(unattributed.at("flow_id"), 7);
+  EXPECT_EQ(unattributed.at("end_reason"), "tcp_closed");
+  EXPECT_EQ(unattributed.at("tls_sni"), "g.whatsapp.net");
+  EXPECT_EQ(unattributed.at("tls_ech_offered"), true);
+  EXPECT_TRUE(unattributed.at("service_id").is_null());
+  EXPECT_DOUBLE_EQ(unattributed.at("duration_seconds").get<double>(), 12.5);
+  EXPECT_EQ(unattributed.at("to_server").at("packets"), 10);
+  EXPECT_EQ(unattributed.at("to_client").at("bytes"), 5000);
+
+  facts.verdict = verdict();
+  const json attributed = builder().flow(sampleFlow(), &facts, flow::FlowEndReason::kIdle, kTime);
+  EXPECT_EQ(attributed.at("service_id"), "whatsapp");
+  EXPECT_EQ(attributed.at("evidence").size(), 2u);
+
+  const json bare = builder().flow(sampleFlow(), nullptr, flow::FlowEndReason::kShutdown, kTime);
+  EXPECT_FALSE(bare.contains("service_id"));
+  EXPECT_FALSE(bare.contains("ndpi_label"));
+}
+
+TEST(RecordBuilderTest, StatsRecordHasEveryCounter) {
+  Counters counters;
+  counters.add("capture.packets", 12);
+  counters.add("flow.ended.idle", 3);
+  const json r = builder().stats(counters, kTime, true);
+  EXPECT_EQ(r.at("final"), true);
+  EXPECT_EQ(r.at("counters").at("capture.packets"), 12);
+  EXPECT_EQ(r.at("counters").at("flow.ended.idle"), 3);
+  EXPECT_EQ(builder().stats(counters, kTime, false).at("final"), false);
+}
+
+// ---- JSON lines sink ------------------------------------------------------------------------
+
+std::vector<std::string> readLines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(JsonLinesSinkTest, InvalidUtf8HostNameIsWrittenAsValidJson) {
+  baawatch::testing::TempFolder folder;
+  const std::string path = folder.path("out.jsonl");
+  // A DHCP host name as it came off the wire: Latin-1 "Jos\xe9" and a lone continuation byte.
+  const std::string broken = std::string("Jos\xe9-ipad\x80", 10);
+  {
+    auto sink = JsonLinesSink::open(path);
+    ASSERT_TRUE(sink.has_value()) << sink.error();
+    (*sink)->write(builder().decision(sampleFlow(), true, verdict(), device(broken),
+                                      alertDecision(), kTime));
+    EXPECT_EQ((*sink)->written(), 1u);
+  }
+  const auto lines = readLines(path);
+  ASSERT_EQ(lines.size(), 1u);
+  json parsed;
+  ASSERT_NO_THROW(parsed = json::parse(lines[0])) << lines[0];
+  const std::string hostName = parsed.at("device").at("host_name");
+  EXPECT_EQ(hostName.rfind("Jos", 0), 0u) << hostName;
+  EXPECT_NE(hostName.find("-ipad"), std::string::npos) << hostName;
+  EXPECT_EQ(hostName.find('\xe9'), std::string::npos) << "raw invalid byte kept";
+  EXPECT_EQ(parsed.at("service").at("id"), "whatsapp");  // the rest of the record is intact
+}
+
+TEST(JsonLinesSinkTest, AppendsOneLinePerRecord) {
+  baawatch::testing::TempFolder folder;
+  const std::string path = folder.write("out.jsonl", "{\"earlier\":true}\n");
+  {
+    auto sink = JsonLinesSink::open(path);
+    ASSERT_TRUE(sink.has_value()) << sink.error();
+    json withNewline = builder().stats(Counters{}, kTime, false);
+    withNewline["note"] = "two\nlines";  // escaped inside the string, never a raw newline
+    (*sink)->write(withNewline);
+    (*sink)->write(builder().encounter(encounter()));
+    (*sink)->write(builder().counts(counts()));
+    (*sink)->flush();
+    EXPECT_EQ((*sink)->written(), 3u);
+  }
+  const auto lines = readLines(path);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "{\"earlier\":true}");
+  EXPECT_EQ(json::parse(lines[1]).at("event_type"), "stats");
+  EXPECT_EQ(json::parse(lines[1]).at("note"), "two\nlines");
+  EXPECT_EQ(json::parse(lines[2]).at("event_type"), "encounter");
+  EXPECT_EQ(json::parse(lines[3]).at("event_type"), "counts");
+}
+
+TEST(JsonLinesSinkTest, OpenFailureNamesThePath) {
+  auto sink = JsonLinesSink::open("/nonexistent-folder-baawatch/out.jsonl");
+  ASSERT_FALSE(sink.has_value());
+  EXPECT_NE(sink.error().find("/nonexistent-folder-baawatch/out.jsonl"), std::string::npos)
+      << sink.error();
+}
+
+}  // namespace
+}  // namespace baawatch::sink
