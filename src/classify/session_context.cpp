@@ -56,7 +56,8 @@ bool SessionContext::refine(const std::string& deviceId, Verdict& verdict, Times
         "device in a named " + verdict.service->name + " session",
         own->second.last, Confidence::kMedium,
         "the same device named " + verdict.service->name +
-            " (SNI or DNS) within the session window before this call"});
+            " (SNI or DNS) within the session window before this call",
+        ""});
     return true;
   }
   const Seen* sibling = nullptr;
@@ -75,7 +76,8 @@ bool SessionContext::refine(const std::string& deviceId, Verdict& verdict, Times
       sibling->last, Confidence::kMedium,
       from->vendor + " runs one relay infrastructure for " + from->name + " and " +
           sibling->service->name +
-          ": the flow's own evidence names only the vendor, the device's live session names the app"});
+          ": the flow's own evidence names only the vendor, the device's live session names the app",
+      ""});
   return true;
 }
 

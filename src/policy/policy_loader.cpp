@@ -300,15 +300,15 @@ Policy loadPolicy(const std::string& file, const classify::SignatureCatalog& cat
       root.boolOr("alert_on_attachment_possible", policy.alertOnAttachmentPossible);
   if (root.has("minimum_alert_confidence")) {
     yaml::Node level = root.child("minimum_alert_confidence");
-    std::string text = level.asString();
-    if (text == "low") {
+    std::string levelText = level.asString();
+    if (levelText == "low") {
       policy.minimumAlertConfidence = classify::Confidence::kLow;
-    } else if (text == "medium") {
+    } else if (levelText == "medium") {
       policy.minimumAlertConfidence = classify::Confidence::kMedium;
-    } else if (text == "high") {
+    } else if (levelText == "high") {
       policy.minimumAlertConfidence = classify::Confidence::kHigh;
     } else {
-      level.fail("'" + text + "' is not a confidence (low, medium, high)");
+      level.fail("'" + levelText + "' is not a confidence (low, medium, high)");
     }
   }
 
