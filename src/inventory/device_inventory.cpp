@@ -29,6 +29,8 @@ void DeviceInventory::observeSender(const IpAddress& address, const decode::MacA
     it->second = mac;  // an address handed to another device: the latest sender wins
   } else if (macByIp_.size() < options_.maxEntries) {
     macByIp_.emplace(address, mac);
+  } else {
+    counters_.add("inventory.not_learned");
   }
 }
 
@@ -39,9 +41,12 @@ void DeviceInventory::observeArp(const decode::ArpPacket& arp, Timestamp time) {
 void DeviceInventory::observeDhcp(const decode::DhcpMessage& dhcp, Timestamp time) {
   if (!isUsableMac(dhcp.clientMac)) return;
   std::string mac = decode::formatMac(dhcp.clientMac);
-  if (!dhcp.hostName.empty() && (nameByMac_.size() < options_.maxEntries ||
-                                 nameByMac_.count(mac) != 0)) {
-    nameByMac_[mac] = Name{dhcp.hostName, "dhcp"};
+  if (!dhcp.hostName.empty()) {
+    if (nameByMac_.size() < options_.maxEntries || nameByMac_.count(mac) != 0) {
+      nameByMac_[mac] = Name{dhcp.hostName, "dhcp"};
+    } else {
+      counters_.add("inventory.not_learned");
+    }
   }
   // The assigned (ACK yiaddr) or requested address now belongs to this MAC.
   if (!dhcp.yourAddress.isUnset()) observeSender(dhcp.yourAddress, dhcp.clientMac, time);
@@ -56,6 +61,8 @@ void DeviceInventory::observeMdns(const decode::DnsMessage& mdns, Timestamp) {
     if (name.empty() || record.address.isUnset()) continue;
     if (nameByIp_.size() < options_.maxEntries || nameByIp_.count(record.address) != 0) {
       nameByIp_[record.address] = Name{name, "mdns"};
+    } else {
+      counters_.add("inventory.not_learned");
     }
   }
 }

@@ -209,6 +209,29 @@ TEST_P(RegressionCase, MeetsExpectations) {
   }
 }
 
+// Every capture of the shared corpus replays without a crash: exit 0, or a clean refusal of a link
+// type we do not decode (802.11), never a signal.
+TEST(SharedCorpus, EveryCaptureReplaysWithoutCrash) {
+  fs::path corpus = sharedCorpus();
+  if (!fs::is_directory(corpus)) GTEST_SKIP() << "skipped: shared corpus not found (" << corpus << ")";
+  std::size_t replayed = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(corpus)) {
+    std::string extension = entry.path().extension().string();
+    if (extension != ".pcap" && extension != ".pcapng") continue;
+    RunResult run = runBaawatch({"-r", entry.path().string(), "--flows"}, "corpus");
+    bool refusedLinkType = run.exitCode == 1 &&
+                           run.stderrText.find("unsupported link type") != std::string::npos;
+    EXPECT_TRUE(run.exitCode == 0 || refusedLinkType)
+        << entry.path() << " exit " << run.exitCode << "\n" << run.stderrText;
+    if (run.exitCode == 0) {
+      ASSERT_FALSE(run.records.empty()) << entry.path();
+      EXPECT_EQ(run.records.back()["event_type"], "stats") << entry.path();
+    }
+    ++replayed;
+  }
+  EXPECT_GE(replayed, 60u) << "the corpus lists more than 60 captures";
+}
+
 INSTANTIATE_TEST_SUITE_P(Cases, RegressionCase, ::testing::ValuesIn(caseNames()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;

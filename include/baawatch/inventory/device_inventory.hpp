@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "baawatch/common/counters.hpp"
 #include "baawatch/common/ip_address.hpp"
 #include "baawatch/common/timestamp.hpp"
 #include "baawatch/decode/dhcp_message.hpp"
@@ -25,7 +26,7 @@ struct Device {
 };
 
 struct InventoryOptions {
-  std::size_t maxEntries = 65536;      // per map; beyond it new addresses are not learned (counted)
+  std::size_t maxEntries = 65536;      // per map; beyond it new facts are not learned (counted)
 };
 
 class DeviceInventory {
@@ -45,6 +46,8 @@ class DeviceInventory {
                 const std::optional<decode::MacAddress>& macHint = std::nullopt) const;
 
   std::size_t size() const { return macByIp_.size(); }
+  // inventory.not_learned: facts dropped because a map was at maxEntries.
+  const Counters& counters() const { return counters_; }
 
  private:
   struct Name {
@@ -55,6 +58,7 @@ class DeviceInventory {
   std::unordered_map<IpAddress, decode::MacAddress, IpAddressHash> macByIp_;
   std::unordered_map<std::string, Name> nameByMac_;   // key: formatted MAC
   std::unordered_map<IpAddress, Name, IpAddressHash> nameByIp_;
+  Counters counters_;
 };
 
 }  // namespace baawatch::inventory

@@ -196,8 +196,10 @@ TEST(DeviceInventoryTest, StopsLearningNewAddressesAtTheCap) {
   inventory.observeSender(ip("192.168.1.3"), kLaptopMac, kTime);
   EXPECT_EQ(inventory.size(), 2u);
   EXPECT_EQ(inventory.lookup(ip("192.168.1.3")).id, "ip:192.168.1.3");
+  EXPECT_EQ(inventory.counters().get("inventory.not_learned"), 1u);
   inventory.observeSender(ip("192.168.1.2"), kLaptopMac, kTime);  // known address: updated
   EXPECT_EQ(inventory.lookup(ip("192.168.1.2")).id, "mac:a4:83:e7:00:00:01");
+  EXPECT_EQ(inventory.counters().get("inventory.not_learned"), 1u);
 }
 
 }  // namespace
