@@ -26,9 +26,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
 import apple_scenarios  # noqa: E402
+import malformed_scenarios  # noqa: E402
 import scenarios  # noqa: E402
 
-ALL_SCENARIOS = scenarios.SCENARIOS + apple_scenarios.SCENARIOS
+ALL_SCENARIOS = scenarios.SCENARIOS + apple_scenarios.SCENARIOS + malformed_scenarios.SCENARIOS
 
 DEFAULT_OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 

@@ -17,7 +17,9 @@ namespace {
 // Everything the classifier keeps per flow, attached to the flow as its extension.
 class ClassifierState : public flow::FlowExtension {
  public:
-  NdpiFlow ndpi;
+  // nDPI's per-flow state (about 700 bytes plus what its dissectors allocate) is needed only
+  // until the flow is classified; it is released then, so a long flow costs only its facts.
+  std::unique_ptr<NdpiFlow> ndpi = std::make_unique<NdpiFlow>();
   FlowFacts facts;
   MediaObservation media;
   Timestamp tlsSeenAt;
@@ -111,25 +113,27 @@ bool FlowClassifier::onPacket(flow::Flow& flow, const decode::DecodedPacket& pac
     state.media.observe(packet.payload);
   }
   if (!packet.ipPacket.empty() && !packet.isFragment) {
-    impl_->ndpi.process(state.ndpi, packet.ipPacket, packet.time, options_.ndpiPacketBudget);
+    impl_->ndpi.process(*state.ndpi, packet.ipPacket, packet.time, options_.ndpiPacketBudget);
   }
-  if (!state.ndpi.done) return false;
+  if (!state.ndpi->done) return false;
   // Media flows are judged by behaviour over seconds, not by nDPI's first packets: a flow that
   // may be a FaceTime call is classified once the behaviour has decided.
   BehaviourAssessment assessment =
       impl_->faceTime.assess(flow, state.media, state.facts, packet.time, false);
   if (assessment.state == BehaviourState::kWatching) return false;
   classify(flow, packet.time, std::move(assessment.verdict));
+  state.ndpi.reset();
   return true;
 }
 
 bool FlowClassifier::onFlowEnd(flow::Flow& flow) {
   ClassifierState& state = stateOf(flow);
   if (state.facts.classified) return false;
-  impl_->ndpi.giveUp(state.ndpi);
+  impl_->ndpi.giveUp(*state.ndpi);
   BehaviourAssessment assessment =
       impl_->faceTime.assess(flow, state.media, state.facts, flow.lastSeen, true);
   classify(flow, flow.lastSeen, std::move(assessment.verdict));
+  state.ndpi.reset();
   return true;
 }
 
@@ -138,10 +142,10 @@ void FlowClassifier::classify(flow::Flow& flow, Timestamp time,
   ClassifierState& state = stateOf(flow);
   FlowFacts& facts = state.facts;
   facts.classified = true;
-  const NdpiLabel& label = state.ndpi.label;
+  const NdpiLabel& label = state.ndpi->label;
   facts.ndpiLabel = label.label();
   facts.ndpiCategory = label.category;
-  std::string ndpiHost = NdpiEngine::hostServerName(state.ndpi);
+  std::string ndpiHost = NdpiEngine::hostServerName(*state.ndpi);
   bool isQuic = label.masterId == NDPI_PROTOCOL_QUIC || label.appId == NDPI_PROTOCOL_QUIC;
   bool isHttp = label.masterId == NDPI_PROTOCOL_HTTP || label.appId == NDPI_PROTOCOL_HTTP;
   if (isQuic) facts.quicServerName = ndpiHost;
@@ -209,9 +213,10 @@ void FlowClassifier::classify(flow::Flow& flow, Timestamp time,
       candidate.best = match.rule->confidence;
     candidate.kind = std::max(candidate.kind, match.rule->kind);
     candidate.fields.insert(match.field);
+    // An init-capture: clang before 16 cannot capture a structured binding (P1091R3).
     bool duplicate = std::any_of(candidate.evidence.begin(), candidate.evidence.end(),
-                                 [&](const Evidence& e) {
-                                   return e.ruleId == match.rule->id && e.field == match.field;
+                                 [&found = match](const Evidence& e) {
+                                   return e.ruleId == found.rule->id && e.field == found.field;
                                  });
     if (!duplicate) {
       candidate.evidence.push_back(Evidence{match.rule->id, match.field, match.value, seen,

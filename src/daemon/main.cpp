@@ -8,14 +8,25 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "baawatch/capture/packet_source.hpp"
+#include "baawatch/capture/pcap_live_source.hpp"
 #include "baawatch/daemon/pipeline.hpp"
+#include "baawatch/daemon/report_command.hpp"
 #include "baawatch/daemon/snapshot_loader.hpp"
+#include "baawatch/daemon/verify_command.hpp"
 #include "baawatch/decode/packet.hpp"
+#include "baawatch/sink/async_sink.hpp"
 #include "baawatch/sink/record_sink.hpp"
+#include "baawatch/sink/syslog_sink.hpp"
+// Private headers of the daemon stage, beside this file.
+#include "live_runner.hpp"
+#include "privileges.hpp"
+#include "signal_set.hpp"
 
 namespace {
 
@@ -27,9 +38,59 @@ std::string sensorName() {
   return name;
 }
 
+sink::SyslogOptions syslogOptions(const daemon::Settings& settings, std::size_t index,
+                                  const std::string& sensor,
+                                  const std::shared_ptr<spdlog::logger>& log) {
+  const daemon::SyslogDestination& destination = settings.output.syslog[index];
+  sink::SyslogOptions options;
+  switch (destination.transport) {
+    case daemon::SyslogTransport::kUdp: options.transport = sink::SyslogTransport::kUdp; break;
+    case daemon::SyslogTransport::kTcp: options.transport = sink::SyslogTransport::kTcp; break;
+    case daemon::SyslogTransport::kUnix: options.transport = sink::SyslogTransport::kUnix; break;
+  }
+  options.host = destination.host;
+  options.port = destination.port;
+  options.socketPath = destination.socketPath;
+  options.facility = destination.facility;
+  options.appName = destination.appName;
+  options.hostName = sensor;
+  options.spoolFile = destination.spoolFile;
+  if (options.spoolFile.empty() && destination.transport == daemon::SyslogTransport::kTcp) {
+    options.spoolFile = settings.stateDirectory + "/syslog-" + destination.host + "-" +
+                        std::to_string(destination.port) + ".spool";
+  }
+  options.spoolMaxBytes = destination.spoolMaxBytes;
+  options.eventTypes = destination.eventTypes;
+  options.counterPrefix = "syslog." + std::to_string(index);
+  options.log = [log](const std::string& line) { log->warn("{}", line); };
+  return options;
+}
+
+// The writer thread and its targets: the JSON lines output and every syslog destination.
+Expected<std::unique_ptr<sink::AsyncSink>, std::string> openOutputs(
+    const daemon::Settings& settings, const std::string& sensor, bool live,
+    const std::shared_ptr<spdlog::logger>& log) {
+  std::vector<std::unique_ptr<sink::SinkTarget>> targets;
+  auto json = sink::JsonFileTarget::open(settings.output.jsonPath);
+  if (!json) return unexpected(json.error());
+  targets.push_back(std::move(*json));
+  for (std::size_t index = 0; index < settings.output.syslog.size(); ++index) {
+    auto syslog = sink::SyslogSink::open(syslogOptions(settings, index, sensor, log));
+    if (!syslog) return unexpected(syslog.error());
+    log->info("output: {}", (*syslog)->describe());
+    targets.push_back(std::move(*syslog));
+  }
+  sink::AsyncSinkOptions options;
+  options.capacity = settings.output.queueCapacity;
+  options.waitWhenFull = !live;  // a file can wait for the sinks, the wire cannot
+  options.recordIdPrefix = sensor + ":" + sink::newRunId();
+  return std::make_unique<sink::AsyncSink>(std::move(targets), options);
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"baawatch: detects use of messaging and video services without a HIPAA BAA"};
   std::vector<std::string> readFiles;
+  std::string interfaceName;
   std::string configFile;
   std::string signaturesFolder;
   std::string policyFile;
@@ -38,6 +99,9 @@ int run(int argc, char** argv) {
   bool flowRecords = false;
   bool version = false;
   app.add_option("-r,--read", readFiles, "Read packets from a pcap or pcapng file (repeatable)");
+  app.add_option("-i,--interface", interfaceName,
+                 "Capture live from this interface until SIGTERM/SIGINT (SIGHUP reloads)")
+      ->excludes("--read");
   app.add_option("-c,--config", configFile, "YAML configuration file (baawatch.yaml)");
   app.add_option("--signatures", signaturesFolder, "Signatures folder (overrides the config)");
   app.add_option("--policy", policyFile, "Policy file (overrides the config)");
@@ -70,12 +134,71 @@ int run(int argc, char** argv) {
               << " (" << snapshot.policy->version << ")\n";
     return 0;
   }
-  if (readFiles.empty()) {
-    std::cerr << "baawatch: nothing to read: give -r FILE (live capture comes with -i)\n";
+  if (readFiles.empty() && interfaceName.empty()) {
+    std::cerr << "baawatch: nothing to read: give -r FILE or -i INTERFACE\n";
     return 2;
   }
   if (flowRecords) snapshot.settings.output.flowRecords = true;
   if (!outputPath.empty()) snapshot.settings.output.jsonPath = outputPath;
+  std::string sensor = sensorName();
+
+  if (!interfaceName.empty()) {
+    // Signals are blocked before the writer thread starts, so only the main loop receives them.
+    daemon::SignalSet signals;
+    daemon::LiveRunnerOptions liveOptions;
+    const daemon::CaptureSettings& captureSettings = snapshot.settings.capture;
+    liveOptions.capture.interface = interfaceName;
+    liveOptions.capture.snaplen = captureSettings.snaplen;
+    liveOptions.capture.bufferBytes = captureSettings.bufferBytes;
+    liveOptions.capture.immediate = captureSettings.immediate;
+    liveOptions.capture.promiscuous = captureSettings.promiscuous;
+    liveOptions.capture.filter = captureSettings.filter;
+    auto source = capture::PcapLiveSource::open(liveOptions.capture);
+    if (!source) {
+      std::cerr << "baawatch: cannot capture on " << source.error().message << "\n";
+      return 1;
+    }
+    if (!decode::isSupportedLinkType(source->linkType())) {
+      std::cerr << "baawatch: " << interfaceName << ": unsupported link type "
+                << source->linkType() << "\n";
+      return 1;
+    }
+    auto output = openOutputs(snapshot.settings, sensor, true, log);
+    if (!output) {
+      std::cerr << "baawatch: cannot open output " << output.error() << "\n";
+      return 1;
+    }
+    // The capture handle and every output are open: root is no longer needed.
+    if (auto dropped = daemon::dropPrivileges({snapshot.settings.user}); !dropped) {
+      std::cerr << "baawatch: cannot drop privileges: " << dropped.error() << "\n";
+      return 1;
+    }
+    log->info("signatures {} ({} services, version {}), policy {}", loaded.signaturesFolder,
+              snapshot.catalog->services.size(), snapshot.catalog->version,
+              snapshot.policy->file.empty() ? std::string("built-in default")
+                                            : snapshot.policy->file);
+    sink::AsyncSink& outputs = **output;
+    daemon::Pipeline pipeline(std::move(snapshot), outputs, sensor);
+    pipeline.addCounterSource([&outputs] { return outputs.counters(); });
+    auto reload = [request, flowRecords, outputPath] {
+      daemon::SnapshotResult result = daemon::loadSnapshot(request);
+      if (result.snapshot) {
+        if (flowRecords) result.snapshot->settings.output.flowRecords = true;
+        if (!outputPath.empty()) result.snapshot->settings.output.jsonPath = outputPath;
+      }
+      return result;
+    };
+    daemon::LiveRunner runner(liveOptions, pipeline, signals, log, reload,
+                              [&outputs] { outputs.reopen(); });
+    pipeline.addCounterSource([&runner] { return runner.captureCounters(); });
+    int status = runner.run(std::move(*source));
+    Counters totals = pipeline.counters();
+    log->info("stopped: {} packets, {} kernel drops, {} flows, {} alerts, {} records dropped",
+              totals.get("capture.packets"), totals.get("capture.kernel_drops"),
+              totals.get("flow.created"), totals.get("policy.alerts"),
+              totals.get("sink.queue.overflow"));
+    return status;
+  }
 
   // Open every input first: a bad file name fails the run before any output is written.
   std::vector<capture::PcapFileSource> sources;
@@ -93,7 +216,7 @@ int run(int argc, char** argv) {
     sources.push_back(std::move(*source));
   }
 
-  auto output = sink::JsonLinesSink::open(snapshot.settings.output.jsonPath);
+  auto output = openOutputs(snapshot.settings, sensor, false, log);
   if (!output) {
     std::cerr << "baawatch: cannot open output " << output.error() << "\n";
     return 1;
@@ -102,7 +225,9 @@ int run(int argc, char** argv) {
             snapshot.catalog->services.size(), snapshot.catalog->version,
             snapshot.policy->file.empty() ? std::string("built-in default") : snapshot.policy->file);
 
-  daemon::Pipeline pipeline(std::move(snapshot), **output, sensorName());
+  sink::AsyncSink& outputs = **output;
+  daemon::Pipeline pipeline(std::move(snapshot), outputs, sensor);
+  pipeline.addCounterSource([&outputs] { return outputs.counters(); });
   for (auto& source : sources) {
     capture::RawPacket packet;
     std::uint64_t packets = 0;
@@ -134,6 +259,8 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    if (argc > 1 && std::string_view(argv[1]) == "verify") return baawatch::daemon::runVerifyCommand(argc - 1, argv + 1);
+    if (argc > 1 && std::string_view(argv[1]) == "report") return baawatch::daemon::runReportCommand(argc - 1, argv + 1);
     return run(argc, argv);
   } catch (const std::exception& error) {
     std::cerr << "baawatch: " << error.what() << "\n";

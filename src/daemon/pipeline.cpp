@@ -33,10 +33,12 @@ classify::ClassifierOptions classifierOptions(const Settings& settings) {
 Pipeline::Pipeline(Snapshot snapshot, sink::RecordSink& sink, std::string sensorName)
     : snapshot_(std::move(snapshot)),
       sink_(sink),
-      builder_(sink::RecordContext{std::move(sensorName),
+      sensorName_(std::move(sensorName)),
+      builder_(sink::RecordContext{sensorName_,
                                    snapshot_.policy->clinicName.value_or(""),
                                    snapshot_.policy->version, snapshot_.catalog->version}),
-      classifier_(snapshot_.catalog, classifierOptions(snapshot_.settings)),
+      classifier_(std::make_unique<classify::FlowClassifier>(snapshot_.catalog,
+                                                             classifierOptions(snapshot_.settings))),
       attachments_(snapshot_.catalog),
       policyEngine_(snapshot_.policy),
       encounters_(snapshot_.settings.output.encounterGap,
@@ -91,7 +93,7 @@ void Pipeline::process(const capture::RawPacket& raw) {
                                                      deviceIsClient ? push.clientMac : push.serverMac);
         attachments_.observePushActivity(device.id, packet.time);
       }
-      if (classifier_.onPacket(*tracked.flow, packet, tracked.direction)) {
+      if (classifier_->onPacket(*tracked.flow, packet, tracked.direction)) {
         onClassified(*tracked.flow, packet.time);
       }
     }
@@ -133,7 +135,7 @@ void Pipeline::observeSideChannels(const decode::DecodedPacket& packet) {
     if (message.empty()) return;
     auto dns = decode::parseDnsMessage(message);
     if (dns) {
-      if (dns->isResponse) classifier_.observeDnsResponse(packet.destination, *dns, packet.time);
+      if (dns->isResponse) classifier_->observeDnsResponse(packet.destination, *dns, packet.time);
     } else {
       counters_.add(decode::counterName(dns.error()));
     }
@@ -175,7 +177,7 @@ void Pipeline::onClassified(flow::Flow& flow, Timestamp time) {
 }
 
 void Pipeline::onFlowEnd(flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime) {
-  if (classifier_.onFlowEnd(flow)) onClassified(flow, endTime);
+  if (classifier_->onFlowEnd(flow)) onClassified(flow, endTime);
   const classify::FlowFacts* facts = classify::FlowClassifier::facts(flow);
   auto state = flowPolicy_.find(flow.id);
   if (state != flowPolicy_.end() && facts != nullptr && facts->verdict) {
@@ -217,11 +219,50 @@ Counters Pipeline::counters() const {
   Counters merged;
   merged.merge(counters_);
   merged.merge(flows_.counters());
-  merged.merge(classifier_.counters());
-  merged.merge(classifier_.dnsCache().counters());
+  merged.merge(classifier_->counters());
+  merged.merge(classifier_->dnsCache().counters());
   merged.merge(policyEngine_.counters());
+  merged.merge(inventory_.counters());
+  merged.merge(retiredPolicyCounters_);
+  for (const auto& source : counterSources_) merged.merge(source());
   merged.add("flow.active", flows_.size());
   return merged;
+}
+
+void Pipeline::tick(Timestamp now) {
+  if (!started_) {
+    // Nothing captured yet: the first packet or tick starts the clocks.
+    now_ = now;
+    lastHousekeeping_ = now;
+    lastStats_ = now;
+    started_ = true;
+    return;
+  }
+  if (now > now_) now_ = now;
+  if (now_.micros - lastHousekeeping_.micros >= kHousekeepingEvery) housekeeping(now_);
+}
+
+void Pipeline::writeStats() { sink_.write(builder_.stats(counters(), now_, false)); }
+
+void Pipeline::replaceSnapshot(Snapshot snapshot) {
+  bool signaturesChanged = snapshot.catalog->version != snapshot_.catalog->version;
+  snapshot_ = std::move(snapshot);
+  builder_ = sink::RecordBuilder(sink::RecordContext{sensorName_,
+                                                     snapshot_.policy->clinicName.value_or(""),
+                                                     snapshot_.policy->version,
+                                                     snapshot_.catalog->version});
+  retiredPolicyCounters_.merge(policyEngine_.counters());
+  policyEngine_ = policy::PolicyEngine(snapshot_.policy);
+  if (signaturesChanged) {
+    // Open flows keep their per-flow state (their nDPI flow structs free themselves and verdicts
+    // hold their own catalog); only the engine that judges what comes next changes.
+    retiredPolicyCounters_.merge(classifier_->counters());
+    classifier_ = std::make_unique<classify::FlowClassifier>(snapshot_.catalog,
+                                                             classifierOptions(snapshot_.settings));
+    attachments_ = classify::AttachmentCorrelator(snapshot_.catalog);
+    counters_.add("daemon.reload.classifier_rebuilt");
+  }
+  counters_.add("daemon.reload.applied");
 }
 
 }  // namespace baawatch::daemon

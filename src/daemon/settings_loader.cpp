@@ -2,7 +2,10 @@
 // defaults in settings.hpp; whatever is present is checked with its file:line:column.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <string_view>
+#include <utility>
 
 #include "baawatch/common/config_error.hpp"
 #include "baawatch/common/yaml_support.hpp"
@@ -29,11 +32,146 @@ double positiveDuration(const yaml::Node& node) {
   return seconds;
 }
 
+// Facility names of RFC 5424 §6.2.1 table 1 as syslog.conf spells them.
+int facilityCode(const yaml::Node& node) {
+  static constexpr std::pair<std::string_view, int> kFacilities[] = {
+      {"kern", 0},    {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},
+      {"syslog", 5},  {"lpr", 6},     {"news", 7},    {"uucp", 8},    {"cron", 9},
+      {"authpriv", 10}, {"ftp", 11},  {"local0", 16}, {"local1", 17}, {"local2", 18},
+      {"local3", 19}, {"local4", 20}, {"local5", 21}, {"local6", 22}, {"local7", 23}};
+  std::string text = node.asString();
+  for (const auto& [name, code] : kFacilities) {
+    if (text == name) return code;
+  }
+  node.fail(fmt::format("'{}' is not a syslog facility (kern, user, daemon, auth, local0..local7, ...)",
+                        text));
+}
+
+// "host:port" or "[v6]:port"; the port is required so a typo never silently means 514.
+void parseAddress(const yaml::Node& node, SyslogDestination& destination) {
+  std::string text = node.asString();
+  std::string host;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      node.fail(fmt::format("'{}' is not [address]:port", text));
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) {
+      node.fail(fmt::format("'{}' is not host:port", text));
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  char* end = nullptr;
+  long value = port.empty() ? 0 : std::strtol(port.c_str(), &end, 10);
+  if (host.empty() || port.empty() || *end != '\0' || value < 1 || value > 65535) {
+    node.fail(fmt::format("'{}' is not host:port with a port from 1 to 65535", text));
+  }
+  destination.host = host;
+  destination.port = static_cast<std::uint16_t>(value);
+}
+
+SyslogDestination loadSyslogDestination(const yaml::Node& node,
+                                        const std::filesystem::path& folder) {
+  node.requireMap();
+  node.allowOnlyKeys({"transport", "address", "socket", "facility", "app_name", "spool",
+                      "spool_max_bytes", "event_types"});
+  SyslogDestination destination;
+  std::string transport = node.stringOr("transport", "udp");
+  if (transport == "udp") {
+    destination.transport = SyslogTransport::kUdp;
+  } else if (transport == "tcp") {
+    destination.transport = SyslogTransport::kTcp;
+  } else if (transport == "unix") {
+    destination.transport = SyslogTransport::kUnix;
+  } else {
+    node.child("transport").fail(fmt::format("'{}' is not udp, tcp or unix", transport));
+  }
+  if (destination.transport == SyslogTransport::kUnix) {
+    if (node.has("address")) node.child("address").fail("not used with transport: unix (use socket:)");
+    if (node.has("socket")) destination.socketPath = resolvePath(node.child("socket"), folder);
+  } else {
+    if (node.has("socket")) node.child("socket").fail("only used with transport: unix");
+    if (!node.has("address")) node.fail("missing 'address' (host:port)");
+    parseAddress(node.child("address"), destination);
+  }
+  if (node.has("facility")) destination.facility = facilityCode(node.child("facility"));
+  if (node.has("app_name")) {
+    // RFC 5424 §6.2.5: APP-NAME is 1*48 PRINTUSASCII.
+    yaml::Node app = node.child("app_name");
+    std::string name = app.asString();
+    bool printable = !name.empty() && name.size() <= 48;
+    for (char c : name) printable = printable && c > 32 && c < 127;
+    if (!printable) app.fail("must be 1 to 48 printable ASCII characters without spaces");
+    destination.appName = name;
+  }
+  if (node.has("spool")) {
+    if (destination.transport != SyslogTransport::kTcp) {
+      node.child("spool").fail("only TCP destinations spool (UDP and unix cannot tell loss)");
+    }
+    destination.spoolFile = resolvePath(node.child("spool"), folder);
+  }
+  if (node.has("spool_max_bytes")) {
+    destination.spoolMaxBytes = static_cast<std::uint64_t>(
+        node.child("spool_max_bytes").asInteger(4096, 1LL << 40));
+  }
+  if (node.has("event_types")) {
+    yaml::Node types = node.child("event_types");
+    types.requireSequence();
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      yaml::Node type = types.at(i);
+      std::string text = type.asString();
+      static constexpr std::string_view kTypes[] = {"alert", "visibility", "encounter",
+                                                    "counts", "flow", "stats"};
+      bool known = false;
+      for (auto name : kTypes) known = known || text == name;
+      if (!known) {
+        type.fail(fmt::format("'{}' is not an event type (alert, visibility, encounter, counts, "
+                              "flow, stats)", text));
+      }
+      destination.eventTypes.push_back(text);
+    }
+  }
+  return destination;
+}
+
+void loadCapture(const yaml::Node& node, CaptureSettings& capture) {
+  node.requireMap();
+  node.allowOnlyKeys({"snaplen", "buffer_size", "immediate", "promiscuous", "filter"});
+  if (node.has("snaplen")) {
+    // Below 96 bytes the TLS ClientHello and DNS answers we read are cut off.
+    capture.snaplen = static_cast<std::uint32_t>(node.child("snaplen").asInteger(96, 262144));
+  }
+  if (node.has("buffer_size")) {
+    capture.bufferBytes =
+        static_cast<std::uint32_t>(node.child("buffer_size").asInteger(65536, 1LL << 31));
+  }
+  capture.immediate = node.boolOr("immediate", capture.immediate);
+  capture.promiscuous = node.boolOr("promiscuous", capture.promiscuous);
+  if (node.has("filter")) capture.filter = node.child("filter").asString();
+}
+
 void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
                 OutputSettings& output) {
   node.requireMap();
-  node.allowOnlyKeys(
-      {"json", "flow_records", "counts_interval", "stats_interval", "encounter_gap"});
+  node.allowOnlyKeys({"json", "flow_records", "counts_interval", "stats_interval",
+                      "encounter_gap", "syslog", "queue_capacity"});
+  if (node.has("syslog")) {
+    yaml::Node list = node.child("syslog");
+    list.requireSequence();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      output.syslog.push_back(loadSyslogDestination(list.at(i), folder));
+    }
+  }
+  if (node.has("queue_capacity")) {
+    output.queueCapacity =
+        static_cast<std::uint32_t>(node.child("queue_capacity").asInteger(16, 10000000));
+  }
   if (node.has("json")) {
     yaml::Node json = node.child("json");
     output.jsonPath = json.asString() == "-" ? "-" : resolvePath(json, folder);
@@ -105,7 +243,8 @@ Settings loadSettings(const std::string& file) {
   // An empty file or one holding only comments is a valid "all defaults" config.
   if (root.raw().IsNull()) return settings;
   root.requireMap();
-  root.allowOnlyKeys({"signatures", "policy", "output", "flows", "dns_cache"});
+  root.allowOnlyKeys({"signatures", "policy", "output", "flows", "dns_cache", "capture", "user",
+                      "state_directory"});
   std::filesystem::path folder = std::filesystem::path(file).parent_path();
 
   if (root.has("signatures"))
@@ -114,6 +253,15 @@ Settings loadSettings(const std::string& file) {
   if (root.has("output")) loadOutput(root.child("output"), folder, settings.output);
   if (root.has("flows")) loadFlows(root.child("flows"), settings.flows);
   if (root.has("dns_cache")) loadDnsCache(root.child("dns_cache"), settings.dnsCache);
+  if (root.has("capture")) loadCapture(root.child("capture"), settings.capture);
+  if (root.has("user")) {
+    yaml::Node user = root.child("user");
+    settings.user = user.asString();
+    if (settings.user.empty()) user.fail("must not be empty (leave the key out to stay root)");
+  }
+  if (root.has("state_directory")) {
+    settings.stateDirectory = resolvePath(root.child("state_directory"), folder);
+  }
   return settings;
 }
 

@@ -96,28 +96,43 @@ double FlowTable::timeoutFor(const Flow& flow) const {
   }
 }
 
-void FlowTable::end(FlowList::iterator it, FlowEndReason reason, Timestamp endTime) {
+void FlowTable::end(const FlowKey& key, FlowEndReason reason, Timestamp endTime) {
   switch (reason) {
     case FlowEndReason::kIdle: counters_.add("flow.ended.idle"); break;
     case FlowEndReason::kTcpClosed: counters_.add("flow.ended.tcp_closed"); break;
     case FlowEndReason::kEvicted: counters_.add("flow.ended.evicted"); break;
     case FlowEndReason::kShutdown: counters_.add("flow.ended.shutdown"); break;
   }
+  auto found = index_.find(key);
+  FlowList::iterator it = found->second.flow;
+  FlowList& list = found->second.idle ? idle_ : recent_;
   if (onEnd_) onEnd_(*it, reason, endTime);
-  index_.erase(it->key);
-  byActivity_.erase(it);
+  index_.erase(found);
+  list.erase(it);
+}
+
+FlowTable::FlowList::iterator FlowTable::leastRecent() {
+  return idle_.empty() ? recent_.begin() : idle_.begin();
+}
+
+void FlowTable::pushDue(const Flow& flow, std::uint64_t touch) {
+  // One microsecond early: the exact test (the same double arithmetic as before) is made when
+  // the entry comes due, so rounding can only delay the test, never skip a due flow.
+  due_.push_back(DueEntry{flow.lastSeen.micros + toMicros(timeoutFor(flow)) - 1, touch, flow.key});
+  std::push_heap(due_.begin(), due_.end(),
+                 [](const DueEntry& a, const DueEntry& b) { return a.due > b.due; });
 }
 
 FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
   FlowKey key = FlowKey::fromPacket(packet);
   auto found = index_.find(key);
   if (found != index_.end()) {
-    Flow& existing = *found->second;
+    Flow& existing = *found->second.flow;
     double idle = static_cast<double>(packet.time.micros - existing.lastSeen.micros) / 1e6;
     if (idle > timeoutFor(existing)) {
       // Port reuse after the old conversation went quiet: the old flow ends as idle.
-      end(found->second, existing.tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed
-                                                                : FlowEndReason::kIdle,
+      end(key, existing.tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed
+                                                      : FlowEndReason::kIdle,
           Timestamp{existing.lastSeen.micros + toMicros(timeoutFor(existing))});
       found = index_.end();
     }
@@ -125,8 +140,8 @@ FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
 
   Tracked tracked;
   if (found == index_.end()) {
-    if (index_.size() >= options_.maxFlows && !byActivity_.empty()) {
-      end(byActivity_.begin(), FlowEndReason::kEvicted, packet.time);
+    if (index_.size() >= options_.maxFlows && !index_.empty()) {
+      end(leastRecent()->key, FlowEndReason::kEvicted, packet.time);
     }
     Flow fresh;
     fresh.id = nextId_++;
@@ -154,18 +169,19 @@ FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
     }
     fresh.firstSeen = packet.time;
     fresh.lastSeen = packet.time;
-    byActivity_.push_back(std::move(fresh));
-    auto it = std::prev(byActivity_.end());
-    index_.emplace(key, it);
+    recent_.push_back(std::move(fresh));
+    found = index_.emplace(key, Entry{std::prev(recent_.end()), nextTouch_++, false}).first;
     counters_.add("flow.created");
     tracked.created = true;
-    found = index_.find(key);
   } else {
     // Most recently active goes to the back: eviction and expiry start at the front.
-    byActivity_.splice(byActivity_.end(), byActivity_, found->second);
+    Entry& entry = found->second;
+    recent_.splice(recent_.end(), entry.idle ? idle_ : recent_, entry.flow);
+    entry.idle = false;  // its entry in due_ is stale now (the touch no longer matches)
+    entry.touch = nextTouch_++;
   }
 
-  Flow& flow = *found->second;
+  Flow& flow = *found->second.flow;
   bool toServer = packet.source == flow.client && packet.sourcePort == flow.clientPort;
   tracked.flow = &flow;
   tracked.direction = toServer ? Direction::kToServer : Direction::kToClient;
@@ -196,26 +212,93 @@ FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
 }
 
 void FlowTable::expire(Timestamp now) {
-  // The list is ordered by last activity, so once a flow is younger than the shortest timeout
-  // nothing after it can be due either.
-  auto it = byActivity_.begin();
-  while (it != byActivity_.end()) {
+  // Activity order is idle_ then recent_. The walk ends flows due at `now` in that order and
+  // stops at the first flow younger than the shortest timeout: nothing after it can be due.
+  // Flows of idle_ were passed by an earlier walk (older than the shortest timeout then, and
+  // untouched since), so with `now` never going back none of them stops the walk: only their
+  // due ones need visiting, found through due_. A `now` earlier than the last one (a caller
+  // replaying time) puts them back into recent_ and walks the whole order as before.
+  if (now < lastExpiry_) {
+    for (auto& [key, entry] : index_) entry.idle = false;
+    recent_.splice(recent_.begin(), idle_);
+    due_.clear();
+  }
+  lastExpiry_ = now;
+  expireIdle(now);
+
+  auto it = recent_.begin();
+  while (it != recent_.end()) {
     double idle = static_cast<double>(now.micros - it->lastSeen.micros) / 1e6;
     if (idle <= shortestTimeout_) break;
     auto next = std::next(it);
     if (idle > timeoutFor(*it)) {
       FlowEndReason reason =
           it->tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed : FlowEndReason::kIdle;
-      end(it, reason, Timestamp{it->lastSeen.micros + toMicros(timeoutFor(*it))});
+      end(it->key, reason, Timestamp{it->lastSeen.micros + toMicros(timeoutFor(*it))});
+    } else {
+      Entry& entry = index_.find(it->key)->second;
+      idle_.splice(idle_.end(), recent_, it);
+      entry.idle = true;
+      pushDue(*it, entry.touch);
     }
     it = next;
   }
 }
 
+void FlowTable::expireIdle(Timestamp now) {
+  auto later = [](const DueEntry& a, const DueEntry& b) { return a.due > b.due; };
+  // Entries of flows touched or ended since they were pushed are stale; rebuild when they
+  // outnumber the live ones so due_ stays proportional to idle_.
+  if (due_.size() > 64 && due_.size() > 2 * idle_.size()) {
+    due_.clear();
+    for (const Flow& flow : idle_) {
+      const Entry& entry = index_.find(flow.key)->second;
+      due_.push_back(DueEntry{flow.lastSeen.micros + toMicros(timeoutFor(flow)) - 1, entry.touch,
+                              flow.key});
+    }
+    std::make_heap(due_.begin(), due_.end(), later);
+  }
+  struct Due {
+    std::uint64_t touch;
+    FlowKey key;
+  };
+  std::vector<Due> ending;
+  std::vector<DueEntry> notYet;
+  while (!due_.empty() && due_.front().due <= now.micros) {
+    std::pop_heap(due_.begin(), due_.end(), later);
+    DueEntry candidate = due_.back();
+    due_.pop_back();
+    auto found = index_.find(candidate.key);
+    if (found == index_.end() || !found->second.idle || found->second.touch != candidate.touch)
+      continue;  // stale
+    const Flow& flow = *found->second.flow;
+    double idle = static_cast<double>(now.micros - flow.lastSeen.micros) / 1e6;
+    if (idle > timeoutFor(flow)) {
+      ending.push_back(Due{candidate.touch, candidate.key});
+    } else {
+      candidate.due += 1;
+      notYet.push_back(candidate);
+    }
+  }
+  for (const DueEntry& entry : notYet) {
+    due_.push_back(entry);
+    std::push_heap(due_.begin(), due_.end(), later);
+  }
+  // End them in activity order, as one walk over the list would.
+  std::sort(ending.begin(), ending.end(), [](const Due& a, const Due& b) { return a.touch < b.touch; });
+  for (const Due& due : ending) {
+    const Flow& flow = *index_.find(due.key)->second.flow;
+    FlowEndReason reason =
+        flow.tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed : FlowEndReason::kIdle;
+    end(due.key, reason, Timestamp{flow.lastSeen.micros + toMicros(timeoutFor(flow))});
+  }
+}
+
 void FlowTable::drain(Timestamp now) {
-  while (!byActivity_.empty()) {
-    Timestamp endTime = std::max(now, byActivity_.front().lastSeen);
-    end(byActivity_.begin(), FlowEndReason::kShutdown, endTime);
+  while (!index_.empty()) {
+    auto it = leastRecent();
+    Timestamp endTime = std::max(now, it->lastSeen);
+    end(it->key, FlowEndReason::kShutdown, endTime);
   }
 }
 

@@ -1,31 +1,203 @@
+#include <fcntl.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "baawatch/common/timestamp.hpp"
+#include "baawatch/sink/hash_chain.hpp"
 #include "baawatch/sink/record_sink.hpp"
 
 namespace baawatch::sink {
+namespace {
+
+using nlohmann::json;
+
+std::shared_ptr<spdlog::logger> sinkLogger() {
+  if (auto logger = spdlog::get("sink")) return logger;
+  return spdlog::stderr_color_mt("sink");
+}
+
+std::string wallClockNow() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return formatRfc3339(Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()});
+}
+
+// Reads [offset, offset + length) fully; false on a read error.
+bool readAt(int fd, std::uint64_t offset, std::size_t length, std::string& out) {
+  out.resize(length);
+  std::size_t done = 0;
+  while (done < length) {
+    ssize_t got = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    done += static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+// Offset just after the last '\n' before `end` (0 when there is none). Scans backwards in
+// blocks, so only the tail of a large log is read.
+bool lineStartBefore(int fd, std::uint64_t end, std::uint64_t& start) {
+  constexpr std::uint64_t kBlock = 65536;
+  std::string block;
+  std::uint64_t position = end;
+  while (position > 0) {
+    std::uint64_t from = position > kBlock ? position - kBlock : 0;
+    if (!readAt(fd, from, static_cast<std::size_t>(position - from), block)) return false;
+    auto newline = block.rfind('\n');
+    if (newline != std::string::npos) {
+      start = from + newline + 1;
+      return true;
+    }
+    position = from;
+  }
+  start = 0;
+  return true;
+}
+
+// What an existing file ends with.
+struct FileTail {
+  bool partial = false;           // the last line has no '\n'
+  std::uint64_t partialOffset = 0;
+  std::string partialText;
+  std::string lastHash;           // chain.hash of the last complete line, if it has one
+  bool hasCompleteLine = false;
+};
+
+Expected<FileTail, std::string> readTail(int fd, std::uint64_t size) {
+  FileTail tail;
+  std::string lastByte;
+  if (!readAt(fd, size - 1, 1, lastByte)) return unexpected(std::string(std::strerror(errno)));
+  std::uint64_t completeEnd = size;  // one past the '\n' that ends the last complete line
+  if (lastByte[0] != '\n') {
+    tail.partial = true;
+    if (!lineStartBefore(fd, size, tail.partialOffset) ||
+        !readAt(fd, tail.partialOffset, static_cast<std::size_t>(size - tail.partialOffset),
+                tail.partialText))
+      return unexpected(std::string(std::strerror(errno)));
+    completeEnd = tail.partialOffset;
+  }
+  if (completeEnd == 0) return tail;
+  tail.hasCompleteLine = true;
+  std::uint64_t start = 0;
+  std::string line;
+  if (!lineStartBefore(fd, completeEnd - 1, start) ||
+      !readAt(fd, start, static_cast<std::size_t>(completeEnd - 1 - start), line))
+    return unexpected(std::string(std::strerror(errno)));
+  json record = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (record.is_object() && record.contains("chain") && record["chain"].is_object() &&
+      record["chain"].contains("hash") && record["chain"]["hash"].is_string())
+    tail.lastHash = record["chain"]["hash"].get<std::string>();
+  return tail;
+}
+
+}  // namespace
 
 Expected<std::unique_ptr<JsonLinesSink>, std::string> JsonLinesSink::open(const std::string& path) {
-  if (path == "-") return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(stdout, false));
-  std::FILE* file = std::fopen(path.c_str(), "a");
-  if (file == nullptr) return unexpected(path + ": " + std::strerror(errno));
-  return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(file, true));
+  return open(path, JsonLinesSinkOptions{});
+}
+
+Expected<std::unique_ptr<JsonLinesSink>, std::string> JsonLinesSink::open(
+    const std::string& path, const JsonLinesSinkOptions& options) {
+  if (path == "-") return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(STDOUT_FILENO, false, false));
+  // O_APPEND: each write lands at the end even if another process appends too (logrotate's
+  // copytruncate, an operator's echo), so a line is never interleaved inside another.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return unexpected(path + ": " + std::strerror(errno));
+  std::unique_ptr<JsonLinesSink> sink(new JsonLinesSink(fd, true, options.hashChain));
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) return unexpected(path + ": " + std::strerror(errno));
+  const auto size = static_cast<std::uint64_t>(status.st_size);
+
+  FileTail tail;
+  if (size > 0) {
+    auto read = readTail(fd, size);
+    if (!read) return unexpected(path + ": cannot read the end of the file: " + read.error());
+    tail = std::move(*read);
+  }
+  json partialLine;
+  if (tail.partial) {
+    // A crash mid-write left a line without its end; what follows must start on a line of its
+    // own, or the next record would be glued to the fragment and both would be unreadable.
+    sink->writeLine("\n");
+    sink->counters_.add("sink.partial_line_recovered");
+    partialLine = {{"offset", tail.partialOffset},
+                   {"bytes", tail.partialText.size()},
+                   {"sha256", sha256Hex(tail.partialText)}};
+    sinkLogger()->warn("{}: the last line ({} bytes at offset {}) was cut short, probably by a crash; "
+                       "it is kept as it is and writing goes on from a fresh line",
+                       path, tail.partialText.size(), tail.partialOffset);
+  }
+  if (!sink->chained_) return sink;
+
+  const std::string created = options.createdAt.empty() ? wallClockNow() : options.createdAt;
+  if (!tail.lastHash.empty()) {
+    sink->lastHash_ = tail.lastHash;  // a restart goes on with the chain it finds
+    if (tail.partial) {
+      json recovery = {{"event_type", "sink_recovery"}, {"schema_version", 1},
+                       {"timestamp", created}, {"partial_line", partialLine}};
+      sink->write(recovery);
+    }
+    return sink;
+  }
+  if (tail.hasCompleteLine) {
+    sinkLogger()->warn("{}: the file already holds records without a hash chain; new records are "
+                       "chained, but `baawatch verify` will report the earlier lines", path);
+  }
+  json start = chainStartRecord(std::filesystem::path(path).filename().string(), created,
+                                options.predecessor);
+  if (tail.partial) start["partial_line"] = partialLine;
+  std::string anchor = options.predecessor
+                           ? options.predecessor->lastHash
+                           : chainAnchor(start["file"].get<std::string>(), created);
+  sink->lastHash_ = anchor;
+  sink->write(start);
+  return sink;
 }
 
 JsonLinesSink::~JsonLinesSink() {
-  std::fflush(file_);
-  if (owned_) std::fclose(file_);
+  if (owned_) {
+    ::fdatasync(fd_);
+    ::close(fd_);
+  }
+}
+
+void JsonLinesSink::writeLine(const std::string& line) {
+  std::size_t done = 0;
+  while (done < line.size()) {
+    ssize_t wrote = ::write(fd_, line.data() + done, line.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      counters_.add("sink.write_errors");
+      return;
+    }
+    done += static_cast<std::size_t>(wrote);
+  }
 }
 
 void JsonLinesSink::write(const nlohmann::json& record) {
-  // Invalid UTF-8 (host names from the wire) is replaced, never allowed to abort the dump.
-  std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string line;
+  if (chained_) {
+    json sealed = record;
+    line = sealRecord(sealed, lastHash_);
+    lastHash_ = sealed["chain"]["hash"].get<std::string>();
+  } else {
+    line = canonicalRecordText(record);
+  }
   line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), file_);
+  writeLine(line);  // one write(2) for the whole line: a crash cuts at most this one
   ++written_;
 }
 
-void JsonLinesSink::flush() { std::fflush(file_); }
+void JsonLinesSink::flush() {
+  if (owned_) ::fdatasync(fd_);
+}
 
 }  // namespace baawatch::sink

@@ -23,12 +23,38 @@ struct DnsCacheSettings {
   double maxTtl = 86400;
 };
 
+// Live capture (`baawatch -i IFACE`); ignored when reading files.
+struct CaptureSettings {
+  std::uint32_t snaplen = 262144;
+  std::uint32_t bufferBytes = 16u << 20;
+  bool immediate = true;
+  bool promiscuous = true;
+  std::string filter;                    // BPF expression; empty = every packet
+};
+
+// One syslog destination (RFC 5424). Format and delivery guarantees: docs/gateway.md.
+enum class SyslogTransport : std::uint8_t { kUdp, kTcp, kUnix };
+
+struct SyslogDestination {
+  SyslogTransport transport = SyslogTransport::kUdp;
+  std::string host;                      // kUdp/kTcp
+  std::uint16_t port = 514;
+  std::string socketPath = "/dev/log";   // kUnix
+  int facility = 20;                     // local4
+  std::string appName = "baawatch";
+  std::string spoolFile;                 // kTcp: empty = <state_directory>/syslog-<host>-<port>.spool
+  std::uint64_t spoolMaxBytes = 256ull << 20;
+  std::vector<std::string> eventTypes;   // empty: alert, visibility, encounter
+};
+
 struct OutputSettings {
   std::string jsonPath = "-";            // "-" is stdout
   bool flowRecords = false;              // one `flow` record per ended flow
   double countsInterval = 300;           // seconds per `counts` interval
   double statsInterval = 0;              // 0: stats only at the end of a run
   double encounterGap = 120;             // flows of one device+service closer than this join
+  std::vector<SyslogDestination> syslog;
+  std::uint32_t queueCapacity = 65536;   // records between the packet thread and the sinks
 };
 
 struct Settings {
@@ -38,6 +64,9 @@ struct Settings {
   FlowSettings flows;
   DnsCacheSettings dnsCache;
   OutputSettings output;
+  CaptureSettings capture;
+  std::string user;                      // drop to this user once the capture is open; empty: stay
+  std::string stateDirectory = "/var/lib/baawatch";  // syslog spools
 };
 
 // Loads baawatch.yaml; relative paths are resolved against the config file's folder.

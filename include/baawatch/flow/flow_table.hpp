@@ -7,6 +7,7 @@
 #include <functional>
 #include <list>
 #include <unordered_map>
+#include <vector>
 
 #include "baawatch/common/counters.hpp"
 #include "baawatch/flow/flow.hpp"
@@ -50,13 +51,34 @@ class FlowTable {
 
  private:
   using FlowList = std::list<Flow>;
+  struct Entry {
+    FlowList::iterator flow;
+    std::uint64_t touch = 0;  // order of the flow's last packet (its place in activity order)
+    bool idle = false;        // in idle_ (else in recent_)
+  };
+  // A flow of idle_ due to end at about `due`; stale once the flow was touched again or ended.
+  struct DueEntry {
+    Microseconds due = 0;
+    std::uint64_t touch = 0;
+    FlowKey key;
+  };
   double timeoutFor(const Flow& flow) const;
-  void end(FlowList::iterator it, FlowEndReason reason, Timestamp endTime);
+  void end(const FlowKey& key, FlowEndReason reason, Timestamp endTime);
+  FlowList::iterator leastRecent();
+  void expireIdle(Timestamp now);
+  void pushDue(const Flow& flow, std::uint64_t touch);
 
   FlowTableOptions options_;
   EndHandler onEnd_;
-  FlowList byActivity_;  // least recently active first
-  std::unordered_map<FlowKey, FlowList::iterator, FlowKeyHash> index_;
+  // Activity order (least recently active first) is idle_ followed by recent_. idle_ holds the
+  // flows an expiry walk already passed (idle longer than the shortest timeout, not yet due),
+  // indexed by due time in due_, so housekeeping does not walk them again every second.
+  FlowList idle_;
+  FlowList recent_;
+  std::vector<DueEntry> due_;  // min-heap on `due`
+  std::unordered_map<FlowKey, Entry, FlowKeyHash> index_;
+  std::uint64_t nextTouch_ = 1;
+  Timestamp lastExpiry_{};
   double shortestTimeout_ = 0;
   std::uint64_t nextId_ = 1;
   Counters counters_;

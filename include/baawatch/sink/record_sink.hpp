@@ -2,13 +2,17 @@
 // Where records go. A record is one JSON object; a JSON-lines sink writes it as one line.
 // Thread: a sink is used by one thread at a time (the writer thread, or the packet thread when
 // no writer thread is configured).
+#include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "baawatch/common/counters.hpp"
 #include "baawatch/common/expected.hpp"
+#include "baawatch/sink/hash_chain.hpp"
 
 namespace baawatch::sink {
 
@@ -19,21 +23,50 @@ class RecordSink {
   virtual void flush() = 0;
 };
 
-// JSON lines to a file (appended) or to stdout ("-"). Each record is written with one fwrite of
-// the whole line, so a crash leaves at most one partial last line.
+struct JsonLinesSinkOptions {
+  // Chain every record written to a file (docs/tamper-evidence.md). stdout is never chained:
+  // it has no file to anchor to and is read by programs, not kept as evidence.
+  bool hashChain = true;
+  // For a file that starts after rotation: the rotated file and its last hash, named in the
+  // new file's chain_start record so `baawatch verify OLD NEW` checks the link.
+  std::optional<ChainPredecessor> predecessor;
+  // Creation time written into chain_start (RFC 3339); empty: the wall clock. For tests.
+  std::string createdAt;
+};
+
+// JSON lines to a file (appended) or to stdout ("-"). Each record goes out in one write(2) of
+// the whole line, unbuffered, so a crash or power cut leaves at most one partial last line.
+// Opening an existing file whose last line is partial (no '\n') reports it (counter
+// `sink.partial_line_recovered`, a warning on the "sink" logger and a `sink_recovery` record
+// naming the line) and starts on a fresh line. Write errors are counted (`sink.write_errors`),
+// never thrown.
 class JsonLinesSink : public RecordSink {
  public:
   static Expected<std::unique_ptr<JsonLinesSink>, std::string> open(const std::string& path);
+  static Expected<std::unique_ptr<JsonLinesSink>, std::string> open(
+      const std::string& path, const JsonLinesSinkOptions& options);
+  JsonLinesSink(const JsonLinesSink&) = delete;
+  JsonLinesSink& operator=(const JsonLinesSink&) = delete;
   ~JsonLinesSink() override;
   void write(const nlohmann::json& record) override;
+  // Files: fdatasync, so what was written survives a power cut. stdout: nothing to do.
   void flush() override;
   std::uint64_t written() const { return written_; }
+  // sink.partial_line_recovered, sink.write_errors.
+  Counters counters() const { return counters_; }
+  // The chain's last hash (empty when not chained): the checkpoint to keep elsewhere, and the
+  // predecessor hash for the file that follows a rotation.
+  const std::string& lastHash() const { return lastHash_; }
 
  private:
-  JsonLinesSink(std::FILE* file, bool owned) : file_(file), owned_(owned) {}
-  std::FILE* file_;
+  JsonLinesSink(int fd, bool owned, bool chained) : fd_(fd), owned_(owned), chained_(chained) {}
+  void writeLine(const std::string& line);
+  int fd_;
   bool owned_;
+  bool chained_;
+  std::string lastHash_;
   std::uint64_t written_ = 0;
+  Counters counters_;
 };
 
 }  // namespace baawatch::sink

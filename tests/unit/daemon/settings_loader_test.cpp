@@ -111,7 +111,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadSettingsCase{"UnknownTopKey", "signature: ../signatures\n",
                         "1:1: signature: unknown key 'signature' (expected one of: signatures, "
-                        "policy, output, flows, dns_cache)"},
+                        "policy, output, flows, dns_cache, capture, user, state_directory)"},
         BadSettingsCase{"UnknownTimeout", "flows:\n  timeouts: {tcp: 1m}\n",
                         "2:14: flows.timeouts.tcp: unknown key 'tcp' (expected one of: tcp_syn, "
                         "tcp_established, tcp_closed, udp, other)"},
@@ -130,8 +130,65 @@ INSTANTIATE_TEST_SUITE_P(
                         "1:35: dns_cache.max_ttl: 600 s is shorter than min_ttl (3600 s)"},
         BadSettingsCase{"FlowRecordsNotBool", "output: {flow_records: 1}\n",
                         "1:24: output.flow_records: '1' is not true or false"},
-        BadSettingsCase{"EmptyPath", "policy: \"\"\n", "1:9: policy: must not be empty"}),
+        BadSettingsCase{"EmptyPath", "policy: \"\"\n", "1:9: policy: must not be empty"},
+        BadSettingsCase{"SyslogBadFacility",
+                        "output:\n  syslog:\n    - {address: \"h:514\", facility: local9}\n",
+                        "3:36: output.syslog[0].facility: 'local9' is not a syslog facility "
+                        "(kern, user, daemon, auth, local0..local7, ...)"},
+        BadSettingsCase{"SyslogAddressWithoutPort",
+                        "output:\n  syslog:\n    - {transport: tcp, address: siem.example}\n",
+                        "3:33: output.syslog[0].address: 'siem.example' is not host:port"},
+        BadSettingsCase{"SyslogPortOutOfRange",
+                        "output:\n  syslog:\n    - {address: \"h:70000\"}\n",
+                        "3:17: output.syslog[0].address: 'h:70000' is not host:port with a port "
+                        "from 1 to 65535"},
+        BadSettingsCase{"SyslogUnknownTransport",
+                        "output:\n  syslog:\n    - {transport: relp, address: \"h:1\"}\n",
+                        "3:19: output.syslog[0].transport: 'relp' is not udp, tcp or unix"},
+        BadSettingsCase{"SyslogSpoolOnUdp",
+                        "output:\n  syslog:\n    - {address: \"h:1\", spool: s}\n",
+                        "3:31: output.syslog[0].spool: only TCP destinations spool (UDP and unix "
+                        "cannot tell loss)"},
+        BadSettingsCase{"CaptureSnaplenTooSmall", "capture: {snaplen: 64}\n",
+                        "1:20: capture.snaplen: 64 is outside 96-262144"},
+        BadSettingsCase{"EmptyUser", "user: \"\"\n",
+                        "1:7: user: must not be empty (leave the key out to stay root)"}),
     [](const ::testing::TestParamInfo<BadSettingsCase>& info) { return info.param.name; });
+
+TEST(SettingsLoader, LoadsGatewaySettings) {
+  TempFolder folder;
+  std::string file = folder.write(
+      "conf/baawatch.yaml",
+      "user: baawatch\n"
+      "state_directory: state\n"
+      "capture: {snaplen: 2048, buffer_size: 1048576, immediate: false, filter: \"not port 22\"}\n"
+      "output:\n"
+      "  queue_capacity: 100\n"
+      "  syslog:\n"
+      "    - {transport: tcp, address: \"[2001:db8::1]:6514\", facility: local4, app_name: bw,\n"
+      "       event_types: [alert, stats], spool_max_bytes: 8192}\n"
+      "    - {transport: unix, socket: /dev/log, facility: auth}\n");
+  Settings settings = loadSettings(file);
+  EXPECT_EQ(settings.user, "baawatch");
+  EXPECT_EQ(settings.stateDirectory, folder.path("conf/state"));
+  EXPECT_EQ(settings.capture.snaplen, 2048u);
+  EXPECT_EQ(settings.capture.bufferBytes, 1048576u);
+  EXPECT_FALSE(settings.capture.immediate);
+  EXPECT_EQ(settings.capture.filter, "not port 22");
+  EXPECT_EQ(settings.output.queueCapacity, 100u);
+  ASSERT_EQ(settings.output.syslog.size(), 2u);
+  const SyslogDestination& tcp = settings.output.syslog[0];
+  EXPECT_EQ(tcp.transport, SyslogTransport::kTcp);
+  EXPECT_EQ(tcp.host, "2001:db8::1");
+  EXPECT_EQ(tcp.port, 6514);
+  EXPECT_EQ(tcp.facility, 20);
+  EXPECT_EQ(tcp.appName, "bw");
+  EXPECT_EQ(tcp.spoolMaxBytes, 8192u);
+  EXPECT_EQ(tcp.eventTypes, (std::vector<std::string>{"alert", "stats"}));
+  EXPECT_EQ(settings.output.syslog[1].transport, SyslogTransport::kUnix);
+  EXPECT_EQ(settings.output.syslog[1].socketPath, "/dev/log");
+  EXPECT_EQ(settings.output.syslog[1].facility, 4);
+}
 
 TEST(SettingsLoader, MissingFileNamesThePath) {
   TempFolder folder;

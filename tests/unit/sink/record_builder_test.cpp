@@ -348,13 +348,21 @@ std::vector<std::string> readLines(const std::string& path) {
   return lines;
 }
 
+// These tests are about the line format; the hash chain (its chain_start line and `chain`
+// fields) has its own tests in hash_chain_test.cpp and json_lines_sink_test.cpp.
+JsonLinesSinkOptions unchainedOptions() {
+  JsonLinesSinkOptions options;
+  options.hashChain = false;
+  return options;
+}
+
 TEST(JsonLinesSinkTest, InvalidUtf8HostNameIsWrittenAsValidJson) {
   baawatch::testing::TempFolder folder;
   const std::string path = folder.path("out.jsonl");
   // A DHCP host name as it came off the wire: Latin-1 "Jos\xe9" and a lone continuation byte.
   const std::string broken = std::string("Jos\xe9-ipad\x80", 10);
   {
-    auto sink = JsonLinesSink::open(path);
+    auto sink = JsonLinesSink::open(path, unchainedOptions());
     ASSERT_TRUE(sink.has_value()) << sink.error();
     (*sink)->write(builder().decision(sampleFlow(), true, verdict(), device(broken),
                                       alertDecision(), kTime));
@@ -375,7 +383,7 @@ TEST(JsonLinesSinkTest, AppendsOneLinePerRecord) {
   baawatch::testing::TempFolder folder;
   const std::string path = folder.write("out.jsonl", "{\"earlier\":true}\n");
   {
-    auto sink = JsonLinesSink::open(path);
+    auto sink = JsonLinesSink::open(path, unchainedOptions());
     ASSERT_TRUE(sink.has_value()) << sink.error();
     json withNewline = builder().stats(Counters{}, kTime, false);
     withNewline["note"] = "two\nlines";  // escaped inside the string, never a raw newline

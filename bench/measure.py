@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Runs baawatch, ndpiReader and bare_read on the same captures and prints medians, ratios and
+the issue-7 targets. Called by bench/run-bench.sh, which builds the binaries and the captures;
+run that, not this. Python 3 standard library only.
+
+Every run is one child process under GNU /usr/bin/time: wall time is measured around it, CPU
+time (user + sys) and peak RSS are the child's own rusage as time reports it. Packets and bytes come
+from bare_read's count of the file, so every tool is divided by the same numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TIME = "/usr/bin/time"  # GNU time (Debian package `time`)
+
+
+def run_once(argv: list[str]) -> dict:
+    """Runs argv with stdout/stderr discarded; returns wall, cpu (s) and peak RSS (KiB).
+
+    CPU time and peak RSS come from GNU time (wait4 of its own small child): a child forked from
+    this Python process would report Python's resident memory as its own peak."""
+    with tempfile.NamedTemporaryFile(mode="r", prefix="baawatch-time-") as usage:
+        start = time.perf_counter()
+        code = subprocess.call([TIME, "-f", "%U %S %M", "-o", usage.name] + argv,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+        if code != 0:
+            raise SystemExit(f"measure: {' '.join(argv)} exited with {code}")
+        user, system, rss = usage.read().split()[-3:]
+    return {"wall": wall, "cpu": float(user) + float(system), "user": float(user),
+            "sys": float(system), "rss_kib": int(rss)}
+
+
+def count_file(bare_read: str, capture: str) -> dict:
+    out = subprocess.run([bare_read, capture], check=True, capture_output=True, text=True).stdout
+    fields = out.split()
+    values = dict(zip(fields[0::2], (int(v) for v in fields[1::2])))
+    return {"packets": values["packets"], "bytes": values["bytes"], "wire_bytes": values["wire_bytes"]}
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
+def peak_tracked_flows(baawatch: str, capture: str, scratch: str) -> tuple[int, int]:
+    """One extra baawatch run with a stats record every packet-second: the largest flow.active
+    seen, and flow.created at the end."""
+    config = os.path.join(scratch, "census.yaml")
+    output = os.path.join(scratch, "census.jsonl")
+    with open(config, "w", encoding="utf-8") as stream:
+        stream.write("output:\n  stats_interval: 1s\n")
+    subprocess.run([baawatch, "-c", config, "-r", capture, "-o", output], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = created = 0
+    with open(output, encoding="utf-8") as stream:
+        for line in stream:
+            if '"event_type":"stats"' not in line.replace(" ", ""):
+                continue
+            counters = json.loads(line).get("counters", {})
+            peak = max(peak, counters.get("flow.active", 0))
+            created = max(created, counters.get("flow.created", 0))
+    os.remove(output)
+    return peak, created
+
+
+def machine_facts() -> list[str]:
+    model = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as stream:
+        for line in stream:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory_kib = 0
+    with open("/proc/meminfo", encoding="utf-8") as stream:
+        for line in stream:
+            if line.startswith("MemTotal:"):
+                memory_kib = int(line.split()[1])
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    ndpi = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libndpi-bin"],
+                          capture_output=True, text=True).stdout or "unknown"
+    return [f"nproc {os.cpu_count()}, CPU model \"{model}\", memory {memory_kib / 1048576:.1f} GiB",
+            f"kernel {platform.release()}, ndpiReader (libndpi-bin) {ndpi}, "
+            f"load average before the run {load}"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baawatch", required=True)
+    parser.add_argument("--bare-read", required=True)
+    parser.add_argument("--ndpi-reader", default="ndpiReader")
+    parser.add_argument("--flow-dense", required=True)
+    parser.add_argument("--long-flow", required=True)
+    parser.add_argument("--tiny", required=True, help="one-packet capture: start-up cost and base RSS")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--command", default="bench/run-bench.sh", help="shown in the report")
+    parser.add_argument("--report", help="also write the report here (markdown code block)")
+    args = parser.parse_args()
+
+    tools = {
+        "baawatch": lambda capture: [args.baawatch, "-r", capture, "-o", "/dev/null"],
+        "ndpiReader": lambda capture: [args.ndpi_reader, "-q", "-i", capture],
+        "bare_read": lambda capture: [args.bare_read, capture],
+    }
+    captures = {"flow-dense": args.flow_dense, "long-flow": args.long_flow}
+    lines: list[str] = []
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    say(f"$ {args.command}")
+    for fact in machine_facts():
+        say(fact)
+    say(f"runs per tool and capture: {args.runs} (medians). Mpps = packets / wall time (start-up "
+        "included); CPU Mpps = packets / (user + sys) of the process; 'net' subtracts the median "
+        "on a 1-packet capture. Targets use CPU time: on a shared, loaded host wall time measures "
+        "the neighbours, and every tool here processes packets on one thread.")
+    say()
+
+    startup = {name: [run_once(argv(args.tiny)) for _ in range(args.runs)] for name, argv in tools.items()}
+    results: dict[str, dict[str, dict]] = {}
+    for label, capture in captures.items():
+        size = count_file(args.bare_read, capture)
+        say(f"{label}: {os.path.basename(capture)}: {size['packets']:,} packets, "
+            f"{size['wire_bytes'] / 1e6:,.1f} MB on the wire")
+        say(f"  {'tool':<11} {'wall s':>7} {'Mpps':>7} {'Mbit/s':>8} {'CPU s':>7} {'user':>6} "
+            f"{'sys':>6} {'CPU Mpps':>8} {'net CPU Mpps':>12} {'CPU Mbit/s':>10} {'peak RSS':>10}")
+        results[label] = {}
+        for name, argv in tools.items():
+            # Interleaving would be fairer to drift; running each tool back to back keeps its file
+            # pages and allocator warm the same way for all three.
+            runs = [run_once(argv(capture)) for _ in range(args.runs)]
+            wall = median_of(runs, "wall")
+            cpu = max(median_of(runs, "cpu"), 1e-9)
+            net_cpu = max(cpu - median_of(startup[name], "cpu"), 1e-9)
+            row = {"wall": wall, "pps": size["packets"] / wall,
+                   "mbps": size["wire_bytes"] * 8 / wall / 1e6, "cpu_pps": size["packets"] / cpu,
+                   "net_cpu_pps": size["packets"] / net_cpu,
+                   "cpu_mbps": size["wire_bytes"] * 8 / cpu / 1e6,
+                   "cpu": cpu, "user": median_of(runs, "user"),
+                   "sys": median_of(runs, "sys"), "rss_kib": median_of(runs, "rss_kib"),
+                   "walls": [run["wall"] for run in runs]}
+            results[label][name] = row
+            say(f"  {name:<11} {wall:7.3f} {row['pps'] / 1e6:7.3f} {row['mbps']:8.0f} {cpu:7.2f} "
+                f"{row['user']:6.2f} {row['sys']:6.2f} {row['cpu_pps'] / 1e6:8.3f} "
+                f"{row['net_cpu_pps'] / 1e6:12.3f} {row['cpu_mbps']:10.0f} {row['rss_kib'] / 1024:6.1f} MiB")
+        say("  walls: " + "; ".join(f"{name} " + " ".join(f"{w:.3f}" for w in row["walls"])
+                                    for name, row in results[label].items()))
+        baa = results[label]["baawatch"]
+        ndpi, bare = results[label]["ndpiReader"], results[label]["bare_read"]
+        say(f"  ratios of medians: baawatch/ndpiReader CPU {baa['cpu_pps'] / ndpi['cpu_pps']:.2f}x "
+            f"(net {baa['net_cpu_pps'] / ndpi['net_cpu_pps']:.2f}x, wall {baa['pps'] / ndpi['pps']:.2f}x); "
+            f"baawatch/bare_read CPU {baa['cpu_pps'] / bare['cpu_pps']:.3f} "
+            f"(net {baa['net_cpu_pps'] / bare['net_cpu_pps']:.3f}, wall {baa['pps'] / bare['pps']:.3f})")
+        say()
+
+    say("start-up (1-packet capture): " + ", ".join(
+        f"{name} {median_of(runs, 'wall') * 1000:.0f} ms wall, {median_of(runs, 'cpu') * 1000:.0f} ms CPU, "
+        f"{median_of(runs, 'rss_kib') / 1024:.1f} MiB"
+        for name, runs in startup.items()))
+    with tempfile.TemporaryDirectory(prefix="baawatch-bench-") as scratch:
+        peak, created = peak_tracked_flows(args.baawatch, args.flow_dense, scratch)
+    base_rss = median_of(startup["baawatch"], "rss_kib")
+    dense_rss = results["flow-dense"]["baawatch"]["rss_kib"]
+    per_flow = (dense_rss - base_rss) / peak if peak else float("nan")
+    say(f"flow-dense census (stats every packet-second): {created:,} flows created, "
+        f"peak {peak:,} tracked at once; baawatch peak RSS {dense_rss / 1024:.1f} MiB - "
+        f"start-up {base_rss / 1024:.1f} MiB = {per_flow * 1024:,.0f} bytes per tracked flow")
+    say()
+
+    def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
+        ok = value >= target if higher_is_better else value <= target
+        if ok:
+            margin = value / target if higher_is_better else target / value
+            return f"PASS ({margin:.2f}x the target)"
+        if higher_is_better:
+            return f"MISS (at {value / target * 100:.0f}% of the target; {target / value:.2f}x short)"
+        return f"MISS ({value / target * 100:.0f}% of the limit; {value / target:.2f}x over)"
+
+    dense = results["flow-dense"]
+    ratio_ndpi = dense["baawatch"]["cpu_pps"] / dense["ndpiReader"]["cpu_pps"]
+    long_flow = results["long-flow"]
+    ratio_bare = long_flow["baawatch"]["cpu_pps"] / long_flow["bare_read"]["cpu_pps"]
+    say(f"load average after the run: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    say("targets (issue 7), on CPU-time medians of whole processes:")
+    say(f"  1 worker >= 3x ndpiReader pps on flow-dense:  {ratio_ndpi:.2f}x  -> {verdict(ratio_ndpi, 3.0)}")
+    say(f"  >= 50% of bare-read pps on long-flow:         {ratio_bare * 100:.1f}% -> {verdict(ratio_bare, 0.5)}")
+    say(f"  peak RSS per tracked flow <= 1.5 KiB:          {per_flow:.2f} KiB -> "
+        f"{verdict(per_flow, 1.5, higher_is_better=False)}")
+    say("  2 workers >= 1.7x one worker:                  not measured (no --threads yet)")
+
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as stream:
+            stream.write("```\n" + "\n".join(lines) + "\n```\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

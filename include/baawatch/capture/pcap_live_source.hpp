@@ -1,0 +1,67 @@
+#pragma once
+// Live capture from a network interface with libpcap. One PcapLiveSource is one open pcap_t
+// (RAII); reopening after the interface went away is the caller's job (daemon/live_runner), so
+// this type stays a thin, testable wrapper. RawPacket views libpcap's buffer and is valid until
+// the next call to next(). Thread: one thread at a time. pcap.h stays out of this header.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "baawatch/capture/packet_source.hpp"
+#include "baawatch/common/expected.hpp"
+
+namespace baawatch::capture {
+
+struct LiveCaptureOptions {
+  std::string interface;
+  std::uint32_t snaplen = 262144;          // bytes kept per packet (libpcap's default)
+  std::uint32_t bufferBytes = 16u << 20;   // kernel ring/buffer size; bursts beyond it drop
+  std::uint32_t timeoutMillis = 250;       // buffering timeout when not in immediate mode
+  bool immediate = true;                   // deliver each packet at once (no batching delay)
+  bool promiscuous = true;                 // a gateway mirror port sees others' traffic
+  std::string filter;                      // BPF expression; empty = everything
+};
+
+enum class LiveStatus : std::uint8_t {
+  kPacket,  // `packet` is filled
+  kIdle,    // no packet ready now: wait on selectableFd() (with the other fds) before calling again
+  kError,   // the handle is broken (interface down or gone): lastError() says why; reopen
+};
+
+// Cumulative since this handle was opened (pcap_stats semantics on Linux).
+struct LiveCaptureStats {
+  std::uint64_t received = 0;
+  std::uint64_t kernelDrops = 0;      // ps_drop: the buffer was full
+  std::uint64_t interfaceDrops = 0;   // ps_ifdrop: dropped by the interface/driver
+};
+
+class PcapLiveSource {
+ public:
+  // Opens and activates the interface with the options; fails with a one-line message naming
+  // the interface (no such device, permission, bad filter with libpcap's words).
+  static Expected<PcapLiveSource, CaptureError> open(const LiveCaptureOptions& options);
+
+  PcapLiveSource(PcapLiveSource&&) noexcept;
+  PcapLiveSource& operator=(PcapLiveSource&&) noexcept;
+  ~PcapLiveSource();
+
+  // Never blocks: the handle is in non-blocking mode.
+  LiveStatus next(RawPacket& packet);
+  // Expected only when pcap_stats fails (the handle is broken).
+  Expected<LiveCaptureStats, CaptureError> stats() const;
+  int linkType() const;
+  // Readable when packets are ready (or the handle broke): poll it beside the signalfd so the
+  // loop never blocks inside libpcap (in immediate mode libpcap may poll without a timeout).
+  int selectableFd() const;
+  const std::string& interface() const { return interface_; }
+  const std::string& lastError() const { return lastError_; }
+
+ private:
+  struct Handle;
+  PcapLiveSource(std::string interface, std::unique_ptr<Handle> handle);
+  std::string interface_;
+  std::unique_ptr<Handle> handle_;
+  std::string lastError_;
+};
+
+}  // namespace baawatch::capture

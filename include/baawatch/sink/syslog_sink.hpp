@@ -1,0 +1,115 @@
+#pragma once
+// Records as RFC 5424 syslog messages to one destination: UDP (RFC 5426), TCP with octet
+// counting (RFC 6587 §3.4.1), or a local datagram socket (/dev/log).
+//
+// Message: PRI from the facility and the record's severity, TIMESTAMP the record's, HOSTNAME the
+// sensor, APP-NAME configurable, PROCID our pid, MSGID the event type (`alert`, `encounter`, ...),
+// STRUCTURED-DATA `[baawatch@32473 ...]` with the record's key fields (record_id, service, device,
+// ip, host_name, severity, ...), and MSG the whole JSON record. Format: docs/gateway.md.
+//
+// Delivery over TCP: while the receiver cannot be reached, messages go to a bounded DiskSpool and
+// leave it in order once it is back (reconnects with backoff). Messages sent in the last few
+// seconds before a broken connection was noticed are sent again after the reconnect, because TCP
+// accepts bytes the dead peer never read: receivers drop the duplicates by record_id. UDP and
+// the local socket cannot tell loss; failures there are counted.
+//
+// Thread: everything but counters() runs on the writer thread (AsyncSink).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "baawatch/sink/async_sink.hpp"
+#include "baawatch/sink/disk_spool.hpp"
+
+namespace baawatch::sink {
+
+enum class SyslogTransport : std::uint8_t { kUdp, kTcp, kUnix };
+
+struct SyslogOptions {
+  SyslogTransport transport = SyslogTransport::kUdp;
+  std::string host;                       // kUdp, kTcp: name or address
+  std::uint16_t port = 514;
+  std::string socketPath = "/dev/log";    // kUnix
+  int facility = 20;                      // local4
+  std::string appName = "baawatch";
+  std::string hostName;                   // HOSTNAME field: the sensor name
+  std::string spoolFile;                  // kTcp: required
+  std::uint64_t spoolMaxBytes = 256ull << 20;
+  std::vector<std::string> eventTypes;    // empty: alert, visibility, encounter
+  std::string counterPrefix = "syslog.0"; // counters are <prefix>.sent, .spooled, ...
+  double resendWindowSeconds = 3;
+  double reconnectMinSeconds = 1;
+  double reconnectMaxSeconds = 10;
+  // Connection lost / restored / spool problems, one line each, for the operational log.
+  std::function<void(const std::string&)> log;
+};
+
+// The SD-ID: our private enterprise number form (RFC 5424 §7.2.2 uses 32473 for examples;
+// documented as a placeholder until a PEN is registered).
+inline constexpr std::string_view kSyslogSdId = "baawatch@32473";
+
+// RFC 5424 §6.3.3: inside PARAM-VALUE, '"', '\' and ']' are escaped with a backslash.
+std::string escapeSdParamValue(std::string_view value);
+// One RFC 5424 message (no framing, no trailing newline).
+std::string formatRfc5424(const nlohmann::json& record, const SyslogOptions& options, int procId);
+// RFC 6587 §3.4.1 octet-counting frame: "LEN SP MSG".
+std::string frameOctetCounted(std::string_view message);
+
+class SyslogSink : public SinkTarget {
+ public:
+  // Opens the spool (TCP) and the socket; a receiver that is down is not an error here, a spool
+  // that cannot be opened or a local socket path that is not a socket is.
+  static Expected<std::unique_ptr<SyslogSink>, std::string> open(SyslogOptions options);
+  ~SyslogSink() override;
+
+  void write(const nlohmann::json& record) override;
+  // TCP: reconnects if needed (ignoring the backoff) and delivers the spool.
+  void flush() override;
+  void idle() override;
+  Counters counters() const override;
+  std::string describe() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Sent {
+    Clock::time_point at;
+    std::string frame;
+  };
+  explicit SyslogSink(SyslogOptions options);
+  bool wanted(const nlohmann::json& record) const;
+  void deliverTcp(std::string frame);
+  bool connectTcp(bool force);
+  bool peerClosed() const;
+  bool sendAll(std::string_view bytes);
+  void disconnect(const char* why);
+  void drainSpool();
+  void spool(const std::string& frame);
+  void sendDatagram(const std::string& message);
+
+  SyslogOptions options_;
+  int procId_;
+  UniqueFd socket_;
+  std::optional<DiskSpool> spool_;
+  std::deque<Sent> recent_;           // TCP frames sent within the resend window
+  Clock::time_point nextAttempt_{};
+  double backoff_;
+  bool everConnected_ = false;
+
+  std::atomic<std::uint64_t> sent_{0};
+  std::atomic<std::uint64_t> failed_{0};
+  std::atomic<std::uint64_t> spooled_{0};
+  std::atomic<std::uint64_t> spoolOverflow_{0};
+  std::atomic<std::uint64_t> spoolPending_{0};
+  std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> resent_{0};
+};
+
+}  // namespace baawatch::sink
