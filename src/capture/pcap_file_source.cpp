@@ -1,6 +1,7 @@
 #include <pcap/pcap.h>
 
 #include "baawatch/capture/packet_source.hpp"
+#include "capture/pcap_packet.hpp"
 
 namespace baawatch::capture {
 
@@ -33,11 +34,7 @@ NextStatus PcapFileSource::next(RawPacket& packet) {
   const u_char* data = nullptr;
   int result = pcap_next_ex(handle_->pcap.get(), &header, &data);
   if (result == 1) {
-    packet.time = Timestamp{static_cast<Microseconds>(header->ts.tv_sec) * 1000000 +
-                            static_cast<Microseconds>(header->ts.tv_usec)};
-    packet.wireLength = header->len;
-    packet.data = std::span<const std::uint8_t>(data, header->caplen);
-    packet.linkType = pcap_datalink(handle_->pcap.get());
+    fillRawPacket(packet, *header, data, pcap_datalink(handle_->pcap.get()));
     return NextStatus::kPacket;
   }
   if (result == PCAP_ERROR_BREAK) return NextStatus::kEnd;

@@ -1,6 +1,7 @@
 // Live capture over libpcap's create/activate API, which is the only way to set immediate mode
 // and the buffer size before the ring is built (pcap_open_live cannot).
 #include "baawatch/capture/pcap_live_source.hpp"
+#include "capture/pcap_packet.hpp"
 
 #include <pcap/pcap.h>
 
@@ -66,11 +67,7 @@ LiveStatus PcapLiveSource::next(RawPacket& packet) {
   const u_char* data = nullptr;
   int result = pcap_next_ex(handle_->pcap.get(), &header, &data);
   if (result == 1) {
-    packet.time = Timestamp{static_cast<Microseconds>(header->ts.tv_sec) * 1000000 +
-                            static_cast<Microseconds>(header->ts.tv_usec)};
-    packet.wireLength = header->len;
-    packet.data = std::span<const std::uint8_t>(data, header->caplen);
-    packet.linkType = handle_->linkType;
+    fillRawPacket(packet, *header, data, handle_->linkType);
     return LiveStatus::kPacket;
   }
   if (result == 0) return LiveStatus::kIdle;
