@@ -10,6 +10,7 @@ struct PcapFileSource::Handle {
     void operator()(pcap_t* pcap) const { pcap_close(pcap); }
   };
   std::unique_ptr<pcap_t, Closer> pcap;
+  int linkType = 0;  // a classic pcap file has one; libpcap refuses pcapng that mixes them
 };
 
 PcapFileSource::PcapFileSource(std::string path, std::unique_ptr<Handle> handle)
@@ -26,6 +27,7 @@ Expected<PcapFileSource, CaptureError> PcapFileSource::open(const std::string& p
   if (pcap == nullptr) return unexpected(CaptureError{path + ": " + error});
   auto handle = std::make_unique<Handle>();
   handle->pcap.reset(pcap);
+  handle->linkType = pcap_datalink(pcap);
   return PcapFileSource(path, std::move(handle));
 }
 
@@ -34,7 +36,7 @@ NextStatus PcapFileSource::next(RawPacket& packet) {
   const u_char* data = nullptr;
   int result = pcap_next_ex(handle_->pcap.get(), &header, &data);
   if (result == 1) {
-    fillRawPacket(packet, *header, data, pcap_datalink(handle_->pcap.get()));
+    fillRawPacket(packet, *header, data, handle_->linkType);
     return NextStatus::kPacket;
   }
   if (result == PCAP_ERROR_BREAK) return NextStatus::kEnd;
@@ -42,6 +44,6 @@ NextStatus PcapFileSource::next(RawPacket& packet) {
   return NextStatus::kError;
 }
 
-int PcapFileSource::linkType() const { return pcap_datalink(handle_->pcap.get()); }
+int PcapFileSource::linkType() const { return handle_->linkType; }
 
 }  // namespace baawatch::capture
