@@ -142,7 +142,7 @@ void FlowClassifier::classify(flow::Flow& flow, Timestamp time,
   ClassifierState& state = stateOf(flow);
   FlowFacts& facts = state.facts;
   facts.classified = true;
-  const NdpiLabel& label = state.ndpi->label;
+  const NdpiLabel label = impl_->ndpi.label(*state.ndpi);
   facts.ndpiLabel = label.label();
   facts.ndpiCategory = label.category;
   std::string ndpiHost = NdpiEngine::hostServerName(*state.ndpi);

@@ -44,7 +44,6 @@ void MediaObservation::observe(std::span<const std::uint8_t> payload) {
     } else {
       rtpPackets += 1;
       rtpPayloadTypes.set(rtp->payloadType & 0x7f);
-      rtpPayloadTypeCounts[rtp->payloadType & 0x7f] += 1;
     }
   } else if (first >= 192) {
     if (decode::parseQuicLongHeader(payload)) quicLongHeaders += 1;

@@ -33,14 +33,27 @@ NdpiEngine::NdpiEngine() : module_(ndpi_init_detection_module(ndpi_no_prefs)) {
 
 NdpiEngine::~NdpiEngine() { ndpi_exit_detection_module(module_); }
 
-NdpiLabel NdpiEngine::makeLabel(std::uint16_t master, std::uint16_t app, int category) const {
+namespace {
+
+void keep(NdpiFlow& flow, const ndpi_protocol& protocol) {
+  flow.labelled = true;
+  flow.masterId = protocol.master_protocol;
+  flow.appId = protocol.app_protocol;
+  flow.category = static_cast<std::uint16_t>(protocol.category);
+}
+
+}  // namespace
+
+NdpiLabel NdpiEngine::label(const NdpiFlow& flow) const {
   NdpiLabel label;
-  label.masterId = master;
-  label.appId = app;
-  if (master != NDPI_PROTOCOL_UNKNOWN) label.masterName = ndpi_get_proto_name(module_, master);
-  if (app != NDPI_PROTOCOL_UNKNOWN) label.appName = ndpi_get_proto_name(module_, app);
+  label.masterId = flow.masterId;
+  label.appId = flow.appId;
+  if (flow.masterId != NDPI_PROTOCOL_UNKNOWN)
+    label.masterName = ndpi_get_proto_name(module_, flow.masterId);
+  if (flow.appId != NDPI_PROTOCOL_UNKNOWN) label.appName = ndpi_get_proto_name(module_, flow.appId);
+  // An unlabelled flow names category 0 (NDPI_PROTOCOL_CATEGORY_UNSPECIFIED), as before.
   label.category =
-      ndpi_category_get_name(module_, static_cast<ndpi_protocol_category_t>(category));
+      ndpi_category_get_name(module_, static_cast<ndpi_protocol_category_t>(flow.category));
   return label;
 }
 
@@ -58,8 +71,7 @@ void NdpiEngine::process(NdpiFlow& flow, std::span<const std::uint8_t> ipPacket,
   bool decided = protocol.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
                  protocol.master_protocol != NDPI_PROTOCOL_UNKNOWN;
   bool budgetSpent = flow.packets >= budget;
-  if (decided) flow.label = makeLabel(protocol.master_protocol, protocol.app_protocol,
-                                      protocol.category);
+  if (decided) keep(flow, protocol);
   if (budgetSpent || (decided && !ndpi_extra_dissection_possible(module_, flow.get()))) {
     if (!decided) {
       giveUp(flow);
@@ -74,8 +86,8 @@ void NdpiEngine::giveUp(NdpiFlow& flow) {
   std::uint8_t guessed = 0;
   ndpi_protocol protocol = ndpi_detection_giveup(module_, flow.get(), 1, &guessed);
   if (protocol.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
-      protocol.master_protocol != NDPI_PROTOCOL_UNKNOWN || flow.label.label() == "Unknown") {
-    flow.label = makeLabel(protocol.master_protocol, protocol.app_protocol, protocol.category);
+      protocol.master_protocol != NDPI_PROTOCOL_UNKNOWN || !flow.labelled) {
+    keep(flow, protocol);
   }
   flow.done = true;
 }

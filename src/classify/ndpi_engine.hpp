@@ -24,6 +24,9 @@ struct NdpiLabel {
   std::string label() const;  // "TLS.WhatsApp", "STUN", "Unknown"
 };
 
+// One flow's nDPI state. Kept small (24 bytes beside nDPI's own 688-byte struct): a flood of
+// new flows holds one per tracked flow until each is classified or ends. The label is kept as
+// nDPI's ids; NdpiEngine::label() names them.
 class NdpiFlow {
  public:
   NdpiFlow();
@@ -35,7 +38,10 @@ class NdpiFlow {
   const ndpi_flow_struct* get() const { return flow_; }
   std::uint32_t packets = 0;
   bool done = false;
-  NdpiLabel label;
+  bool labelled = false;  // nDPI decided (or guessed) something: the ids below are its answer
+  std::uint16_t masterId = 0;
+  std::uint16_t appId = 0;
+  std::uint16_t category = 0;
 
  private:
   ndpi_flow_struct* flow_;
@@ -54,6 +60,8 @@ class NdpiEngine {
                std::uint32_t budget);
   // Ends detection now (flow ended early): nDPI guesses from what it saw, address and port.
   void giveUp(NdpiFlow& flow);
+  // The flow's label so far, named ("Unknown" until nDPI decided or guessed).
+  NdpiLabel label(const NdpiFlow& flow) const;
 
   // nDPI's name for what it extracted as the flow's host: SNI for TLS/QUIC, Host for HTTP,
   // the query for DNS, the realm for STUN.
@@ -62,7 +70,6 @@ class NdpiEngine {
   static std::string alpn(const NdpiFlow& flow);
 
  private:
-  NdpiLabel makeLabel(std::uint16_t master, std::uint16_t app, int category) const;
   ndpi_detection_module_struct* module_;
 };
 

@@ -46,7 +46,7 @@ void notifySystemd(const std::string& state) {
   ::close(fd);
 }
 
-LiveRunner::LiveRunner(LiveRunnerOptions options, Pipeline& pipeline, SignalSet& signals,
+LiveRunner::LiveRunner(LiveRunnerOptions options, PacketPipeline& pipeline, SignalSet& signals,
                        std::shared_ptr<spdlog::logger> log, SnapshotReloader reload,
                        ReopenOutputs reopen)
     : options_(std::move(options)),
@@ -139,6 +139,7 @@ void LiveRunner::reload() {
     // These shape objects built once at start (capture handle, sinks, flow table, user).
     if (after.output.jsonPath != before.output.jsonPath ||
         after.output.syslog.size() != before.output.syslog.size() ||
+        after.output.metricsFile != before.output.metricsFile ||
         after.capture.filter != before.capture.filter || after.user != before.user ||
         after.flows.maxFlows != before.flows.maxFlows) {
       log_->warn("reload: capture, output, flow table and user settings take effect at restart");

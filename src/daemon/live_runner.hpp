@@ -31,7 +31,7 @@ using ReopenOutputs = std::function<void()>;
 
 class LiveRunner {
  public:
-  LiveRunner(LiveRunnerOptions options, Pipeline& pipeline, SignalSet& signals,
+  LiveRunner(LiveRunnerOptions options, PacketPipeline& pipeline, SignalSet& signals,
              std::shared_ptr<spdlog::logger> log, SnapshotReloader reload, ReopenOutputs reopen);
 
   // Takes the already open handle (opened before privileges were dropped). Returns 0 after a
@@ -50,7 +50,7 @@ class LiveRunner {
   void retireStats();
 
   LiveRunnerOptions options_;
-  Pipeline& pipeline_;
+  PacketPipeline& pipeline_;
   SignalSet& signals_;
   std::shared_ptr<spdlog::logger> log_;
   SnapshotReloader reload_;

@@ -21,6 +21,7 @@
 #include "baawatch/daemon/verify_command.hpp"
 #include "baawatch/decode/packet.hpp"
 #include "baawatch/sink/async_sink.hpp"
+#include "baawatch/sink/prometheus_text.hpp"
 #include "baawatch/sink/record_sink.hpp"
 #include "baawatch/sink/syslog_sink.hpp"
 // Private headers of the daemon stage, beside this file.
@@ -80,6 +81,14 @@ Expected<std::unique_ptr<sink::AsyncSink>, std::string> openOutputs(
     log->info("output: {}", (*syslog)->describe());
     targets.push_back(std::move(*syslog));
   }
+  // Prometheus text for node_exporter's textfile collector, rewritten with each stats record.
+  if (!settings.output.metricsFile.empty()) {
+    auto metrics = sink::PrometheusFileTarget::open(
+        {settings.output.metricsFile, [log](const std::string& line) { log->warn("{}", line); }});
+    if (!metrics) return unexpected(metrics.error());
+    log->info("output: metrics file {}", settings.output.metricsFile);
+    targets.push_back(std::move(*metrics));
+  }
   sink::AsyncSinkOptions options;
   options.capacity = settings.output.queueCapacity;
   options.waitWhenFull = !live;  // a file can wait for the sinks, the wire cannot
@@ -95,6 +104,7 @@ int run(int argc, char** argv) {
   std::string signaturesFolder;
   std::string policyFile;
   std::string outputPath;
+  unsigned threads = 0;
   bool checkConfig = false;
   bool flowRecords = false;
   bool version = false;
@@ -106,6 +116,9 @@ int run(int argc, char** argv) {
   app.add_option("--signatures", signaturesFolder, "Signatures folder (overrides the config)");
   app.add_option("--policy", policyFile, "Policy file (overrides the config)");
   app.add_option("-o,--output", outputPath, "Write JSON lines here instead of the configured output ('-' = stdout)");
+  app.add_option("--threads", threads,
+                 "Flow-sharded worker threads (overrides config `workers:`; 1 = single-threaded)")
+      ->check(CLI::Range(1u, static_cast<unsigned>(daemon::kMaxWorkers)));
   app.add_flag("--flows", flowRecords, "Also write one `flow` record per ended flow");
   app.add_flag("--check-config", checkConfig, "Validate config, policy and signatures, then exit");
   app.add_flag("-V,--version", version, "Print the version and exit");
@@ -140,6 +153,8 @@ int run(int argc, char** argv) {
   }
   if (flowRecords) snapshot.settings.output.flowRecords = true;
   if (!outputPath.empty()) snapshot.settings.output.jsonPath = outputPath;
+  if (threads > 0) snapshot.settings.workers = threads;
+  unsigned workers = snapshot.settings.workers;
   std::string sensor = sensorName();
 
   if (!interfaceName.empty()) {
@@ -178,7 +193,8 @@ int run(int argc, char** argv) {
               snapshot.policy->file.empty() ? std::string("built-in default")
                                             : snapshot.policy->file);
     sink::AsyncSink& outputs = **output;
-    daemon::Pipeline pipeline(std::move(snapshot), outputs, sensor);
+    auto pipelinePtr = daemon::makePipeline(std::move(snapshot), outputs, sensor, workers);
+    daemon::PacketPipeline& pipeline = *pipelinePtr;
     pipeline.addCounterSource([&outputs] { return outputs.counters(); });
     auto reload = [request, flowRecords, outputPath] {
       daemon::SnapshotResult result = daemon::loadSnapshot(request);
@@ -226,7 +242,8 @@ int run(int argc, char** argv) {
             snapshot.policy->file.empty() ? std::string("built-in default") : snapshot.policy->file);
 
   sink::AsyncSink& outputs = **output;
-  daemon::Pipeline pipeline(std::move(snapshot), outputs, sensor);
+  auto pipelinePtr = daemon::makePipeline(std::move(snapshot), outputs, sensor, workers);
+  daemon::PacketPipeline& pipeline = *pipelinePtr;
   pipeline.addCounterSource([&outputs] { return outputs.counters(); });
   for (auto& source : sources) {
     capture::RawPacket packet;

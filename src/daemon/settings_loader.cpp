@@ -160,7 +160,7 @@ void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
                 OutputSettings& output) {
   node.requireMap();
   node.allowOnlyKeys({"json", "flow_records", "counts_interval", "stats_interval",
-                      "encounter_gap", "syslog", "queue_capacity"});
+                      "encounter_gap", "syslog", "queue_capacity", "metrics_file"});
   if (node.has("syslog")) {
     yaml::Node list = node.child("syslog");
     list.requireSequence();
@@ -175,6 +175,16 @@ void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
   if (node.has("json")) {
     yaml::Node json = node.child("json");
     output.jsonPath = json.asString() == "-" ? "-" : resolvePath(json, folder);
+  }
+  if (node.has("metrics_file")) {
+    yaml::Node metrics = node.child("metrics_file");
+    std::string path = resolvePath(metrics, folder);
+    // node_exporter's textfile collector reads *.prom only: any other name would never be scraped.
+    if (!path.ends_with(".prom")) {
+      metrics.fail(fmt::format("'{}' must end in .prom (node_exporter's textfile collector reads "
+                               "only *.prom files)", metrics.asString()));
+    }
+    output.metricsFile = path;
   }
   output.flowRecords = node.boolOr("flow_records", output.flowRecords);
   if (node.has("counts_interval")) {
@@ -244,7 +254,7 @@ Settings loadSettings(const std::string& file) {
   if (root.raw().IsNull()) return settings;
   root.requireMap();
   root.allowOnlyKeys({"signatures", "policy", "output", "flows", "dns_cache", "capture", "user",
-                      "state_directory"});
+                      "state_directory", "workers"});
   std::filesystem::path folder = std::filesystem::path(file).parent_path();
 
   if (root.has("signatures"))
@@ -258,6 +268,9 @@ Settings loadSettings(const std::string& file) {
     yaml::Node user = root.child("user");
     settings.user = user.asString();
     if (settings.user.empty()) user.fail("must not be empty (leave the key out to stay root)");
+  }
+  if (root.has("workers")) {
+    settings.workers = static_cast<unsigned>(root.child("workers").asInteger(1, kMaxWorkers));
   }
   if (root.has("state_directory")) {
     settings.stateDirectory = resolvePath(root.child("state_directory"), folder);

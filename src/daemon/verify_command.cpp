@@ -16,8 +16,12 @@ int runVerifyCommand(int argc, char** argv) {
     if (argument == "-h" || argument == "--help") {
       std::cout << "usage: baawatch verify FILE...\n"
                    "Checks the hash chain of baawatch JSON-lines logs. Give a rotated series "
-                   "oldest first.\nExit status: 0 intact, 1 altered/inserted/removed records or "
-                   "an unreadable file, 2 usage.\n";
+                   "oldest first\n(e.g. alerts.jsonl-20250713 alerts.jsonl-20250714 alerts.jsonl): "
+                   "each file must continue the one\nbefore it, so a missing file or records "
+                   "removed at a file's end are found. A first file that\ncontinues one not "
+                   "given is checked on its own, with a note that its link was not checked.\n"
+                   "Exit status: 0 intact, 1 altered/inserted/removed records, a broken link "
+                   "between files or\nan unreadable file, 2 usage.\n";
       return 0;
     }
     files.emplace_back(argument);

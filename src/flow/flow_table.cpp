@@ -74,10 +74,93 @@ FlowTable::FlowTable(FlowTableOptions options, EndHandler onEnd)
     std::random_device device;
     seed = (std::uint64_t{device()} << 32) | device();
   }
-  index_ = decltype(index_)(1024, FlowKeyHash{seed});
+  hash_ = FlowKeyHash{seed};
+  buckets_.assign(1024, nullptr);
+  // Slabs of up to 1024 slots (~230 KiB): a small table does not reserve a large one, a large
+  // one grows in steps and, once full, reuses its slots without calling the allocator.
+  slabSize_ = std::clamp<std::size_t>(options_.maxFlows, 1, 1024);
   shortestTimeout_ = std::min({options_.tcpSynTimeout, options_.tcpEstablishedTimeout,
                                options_.tcpClosedTimeout, options_.udpTimeout,
                                options_.otherTimeout});
+}
+
+FlowTable::~FlowTable() {
+  for (NodeList* list : {&idle_, &recent_}) {
+    for (Node* node = list->head; node != nullptr; node = node->next) node->flow.~Flow();
+  }
+}
+
+void FlowTable::NodeList::pushBack(Node* node) {
+  node->prev = tail;
+  node->next = nullptr;
+  (tail != nullptr ? tail->next : head) = node;
+  tail = node;
+  size += 1;
+}
+
+void FlowTable::NodeList::remove(Node* node) {
+  (node->prev != nullptr ? node->prev->next : head) = node->next;
+  (node->next != nullptr ? node->next->prev : tail) = node->prev;
+  node->prev = node->next = nullptr;
+  size -= 1;
+}
+
+void FlowTable::NodeList::prependAll(NodeList& other) {
+  if (other.head == nullptr) return;
+  other.tail->next = head;
+  (head != nullptr ? head->prev : tail) = other.tail;
+  head = other.head;
+  size += other.size;
+  other = NodeList{};
+}
+
+FlowTable::Node* FlowTable::find(const FlowKey& key, std::size_t hash) const {
+  for (Node* node = buckets_[hash & (buckets_.size() - 1)]; node != nullptr; node = node->hashNext)
+    if (node->flow.key == key) return node;
+  return nullptr;
+}
+
+FlowTable::Node* FlowTable::allocate() {
+  if (free_ == nullptr) {
+    slabs_.push_back(std::make_unique<Node[]>(slabSize_));
+    Node* slab = slabs_.back().get();
+    for (std::size_t i = slabSize_; i > 0; --i) {
+      slab[i - 1].hashNext = free_;
+      free_ = &slab[i - 1];
+    }
+  }
+  Node* node = free_;
+  free_ = node->hashNext;
+  node->hashNext = nullptr;
+  return node;
+}
+
+void FlowTable::insert(Node* node, std::size_t hash) {
+  if (count_ >= buckets_.size()) {
+    // Double the buckets: every chain splits in two.
+    std::vector<Node*> grown(buckets_.size() * 2, nullptr);
+    for (Node* chain : buckets_) {
+      while (chain != nullptr) {
+        Node* next = chain->hashNext;
+        Node*& bucket = grown[hash_(chain->flow.key) & (grown.size() - 1)];
+        chain->hashNext = bucket;
+        bucket = chain;
+        chain = next;
+      }
+    }
+    buckets_.swap(grown);
+  }
+  Node*& bucket = buckets_[hash & (buckets_.size() - 1)];
+  node->hashNext = bucket;
+  bucket = node;
+  count_ += 1;
+}
+
+void FlowTable::unlink(Node* node) {
+  Node** link = &buckets_[hash_(node->flow.key) & (buckets_.size() - 1)];
+  while (*link != node) link = &(*link)->hashNext;
+  *link = node->hashNext;
+  count_ -= 1;
 }
 
 double FlowTable::timeoutFor(const Flow& flow) const {
@@ -96,54 +179,59 @@ double FlowTable::timeoutFor(const Flow& flow) const {
   }
 }
 
-void FlowTable::end(const FlowKey& key, FlowEndReason reason, Timestamp endTime) {
+void FlowTable::end(Node* node, FlowEndReason reason, Timestamp endTime) {
   switch (reason) {
     case FlowEndReason::kIdle: counters_.add("flow.ended.idle"); break;
     case FlowEndReason::kTcpClosed: counters_.add("flow.ended.tcp_closed"); break;
     case FlowEndReason::kEvicted: counters_.add("flow.ended.evicted"); break;
     case FlowEndReason::kShutdown: counters_.add("flow.ended.shutdown"); break;
   }
-  auto found = index_.find(key);
-  FlowList::iterator it = found->second.flow;
-  FlowList& list = found->second.idle ? idle_ : recent_;
-  if (onEnd_) onEnd_(*it, reason, endTime);
-  index_.erase(found);
-  list.erase(it);
+  if (onEnd_) onEnd_(node->flow, reason, endTime);
+  unlink(node);
+  (node->idle ? idle_ : recent_).remove(node);
+  node->flow.~Flow();
+  node->touch = 0;  // due_ entries of this slot are stale from now on
+  node->idle = false;
+  node->hashNext = free_;
+  free_ = node;
 }
 
-FlowTable::FlowList::iterator FlowTable::leastRecent() {
-  return idle_.empty() ? recent_.begin() : idle_.begin();
+FlowTable::Node* FlowTable::leastRecent() const {
+  return idle_.head != nullptr ? idle_.head : recent_.head;
 }
 
-void FlowTable::pushDue(const Flow& flow, std::uint64_t touch) {
+void FlowTable::pushDue(Node* node) {
   // One microsecond early: the exact test (the same double arithmetic as before) is made when
   // the entry comes due, so rounding can only delay the test, never skip a due flow.
-  due_.push_back(DueEntry{flow.lastSeen.micros + toMicros(timeoutFor(flow)) - 1, touch, flow.key});
+  due_.push_back(
+      DueEntry{node->flow.lastSeen.micros + toMicros(timeoutFor(node->flow)) - 1, node->touch, node});
   std::push_heap(due_.begin(), due_.end(),
                  [](const DueEntry& a, const DueEntry& b) { return a.due > b.due; });
 }
 
 FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
   FlowKey key = FlowKey::fromPacket(packet);
-  auto found = index_.find(key);
-  if (found != index_.end()) {
-    Flow& existing = *found->second.flow;
+  std::size_t hash = hash_(key);
+  Node* node = find(key, hash);
+  if (node != nullptr) {
+    Flow& existing = node->flow;
     double idle = static_cast<double>(packet.time.micros - existing.lastSeen.micros) / 1e6;
     if (idle > timeoutFor(existing)) {
       // Port reuse after the old conversation went quiet: the old flow ends as idle.
-      end(key, existing.tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed
-                                                      : FlowEndReason::kIdle,
+      end(node,
+          existing.tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed : FlowEndReason::kIdle,
           Timestamp{existing.lastSeen.micros + toMicros(timeoutFor(existing))});
-      found = index_.end();
+      node = nullptr;
     }
   }
 
   Tracked tracked;
-  if (found == index_.end()) {
-    if (index_.size() >= options_.maxFlows && !index_.empty()) {
-      end(leastRecent()->key, FlowEndReason::kEvicted, packet.time);
+  if (node == nullptr) {
+    if (count_ >= options_.maxFlows && count_ > 0) {
+      end(leastRecent(), FlowEndReason::kEvicted, packet.time);
     }
-    Flow fresh;
+    node = allocate();
+    Flow& fresh = *new (&node->flow) Flow();
     fresh.id = nextId_++;
     fresh.key = key;
     fresh.protocol = packet.ipProtocol;
@@ -169,19 +257,21 @@ FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
     }
     fresh.firstSeen = packet.time;
     fresh.lastSeen = packet.time;
-    recent_.push_back(std::move(fresh));
-    found = index_.emplace(key, Entry{std::prev(recent_.end()), nextTouch_++, false}).first;
+    node->touch = nextTouch_++;
+    node->idle = false;
+    recent_.pushBack(node);
+    insert(node, hash);
     counters_.add("flow.created");
     tracked.created = true;
   } else {
     // Most recently active goes to the back: eviction and expiry start at the front.
-    Entry& entry = found->second;
-    recent_.splice(recent_.end(), entry.idle ? idle_ : recent_, entry.flow);
-    entry.idle = false;  // its entry in due_ is stale now (the touch no longer matches)
-    entry.touch = nextTouch_++;
+    (node->idle ? idle_ : recent_).remove(node);
+    recent_.pushBack(node);
+    node->idle = false;  // its entry in due_ is stale now (the touch no longer matches)
+    node->touch = nextTouch_++;
   }
 
-  Flow& flow = *found->second.flow;
+  Flow& flow = node->flow;
   bool toServer = packet.source == flow.client && packet.sourcePort == flow.clientPort;
   tracked.flow = &flow;
   tracked.direction = toServer ? Direction::kToServer : Direction::kToClient;
@@ -219,29 +309,30 @@ void FlowTable::expire(Timestamp now) {
   // due ones need visiting, found through due_. A `now` earlier than the last one (a caller
   // replaying time) puts them back into recent_ and walks the whole order as before.
   if (now < lastExpiry_) {
-    for (auto& [key, entry] : index_) entry.idle = false;
-    recent_.splice(recent_.begin(), idle_);
+    for (Node* node = idle_.head; node != nullptr; node = node->next) node->idle = false;
+    recent_.prependAll(idle_);
     due_.clear();
   }
   lastExpiry_ = now;
   expireIdle(now);
 
-  auto it = recent_.begin();
-  while (it != recent_.end()) {
-    double idle = static_cast<double>(now.micros - it->lastSeen.micros) / 1e6;
+  Node* node = recent_.head;
+  while (node != nullptr) {
+    const Flow& flow = node->flow;
+    double idle = static_cast<double>(now.micros - flow.lastSeen.micros) / 1e6;
     if (idle <= shortestTimeout_) break;
-    auto next = std::next(it);
-    if (idle > timeoutFor(*it)) {
+    Node* next = node->next;
+    if (idle > timeoutFor(flow)) {
       FlowEndReason reason =
-          it->tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed : FlowEndReason::kIdle;
-      end(it->key, reason, Timestamp{it->lastSeen.micros + toMicros(timeoutFor(*it))});
+          flow.tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed : FlowEndReason::kIdle;
+      end(node, reason, Timestamp{flow.lastSeen.micros + toMicros(timeoutFor(flow))});
     } else {
-      Entry& entry = index_.find(it->key)->second;
-      idle_.splice(idle_.end(), recent_, it);
-      entry.idle = true;
-      pushDue(*it, entry.touch);
+      recent_.remove(node);
+      idle_.pushBack(node);
+      node->idle = true;
+      pushDue(node);
     }
-    it = next;
+    node = next;
   }
 }
 
@@ -249,32 +340,27 @@ void FlowTable::expireIdle(Timestamp now) {
   auto later = [](const DueEntry& a, const DueEntry& b) { return a.due > b.due; };
   // Entries of flows touched or ended since they were pushed are stale; rebuild when they
   // outnumber the live ones so due_ stays proportional to idle_.
-  if (due_.size() > 64 && due_.size() > 2 * idle_.size()) {
+  if (due_.size() > 64 && due_.size() > 2 * idle_.size) {
     due_.clear();
-    for (const Flow& flow : idle_) {
-      const Entry& entry = index_.find(flow.key)->second;
-      due_.push_back(DueEntry{flow.lastSeen.micros + toMicros(timeoutFor(flow)) - 1, entry.touch,
-                              flow.key});
+    for (Node* node = idle_.head; node != nullptr; node = node->next) {
+      due_.push_back(DueEntry{node->flow.lastSeen.micros + toMicros(timeoutFor(node->flow)) - 1,
+                              node->touch, node});
     }
     std::make_heap(due_.begin(), due_.end(), later);
   }
-  struct Due {
-    std::uint64_t touch;
-    FlowKey key;
-  };
-  std::vector<Due> ending;
+  std::vector<DueEntry> ending;
   std::vector<DueEntry> notYet;
   while (!due_.empty() && due_.front().due <= now.micros) {
     std::pop_heap(due_.begin(), due_.end(), later);
     DueEntry candidate = due_.back();
     due_.pop_back();
-    auto found = index_.find(candidate.key);
-    if (found == index_.end() || !found->second.idle || found->second.touch != candidate.touch)
-      continue;  // stale
-    const Flow& flow = *found->second.flow;
-    double idle = static_cast<double>(now.micros - flow.lastSeen.micros) / 1e6;
-    if (idle > timeoutFor(flow)) {
-      ending.push_back(Due{candidate.touch, candidate.key});
+    // Slots are never freed before the table: a stale entry reads a touch that no longer
+    // matches (touched again, ended, or reused by a newer flow).
+    Node* node = candidate.node;
+    if (!node->idle || node->touch != candidate.touch) continue;  // stale
+    double idle = static_cast<double>(now.micros - node->flow.lastSeen.micros) / 1e6;
+    if (idle > timeoutFor(node->flow)) {
+      ending.push_back(candidate);
     } else {
       candidate.due += 1;
       notYet.push_back(candidate);
@@ -285,20 +371,21 @@ void FlowTable::expireIdle(Timestamp now) {
     std::push_heap(due_.begin(), due_.end(), later);
   }
   // End them in activity order, as one walk over the list would.
-  std::sort(ending.begin(), ending.end(), [](const Due& a, const Due& b) { return a.touch < b.touch; });
-  for (const Due& due : ending) {
-    const Flow& flow = *index_.find(due.key)->second.flow;
+  std::sort(ending.begin(), ending.end(),
+            [](const DueEntry& a, const DueEntry& b) { return a.touch < b.touch; });
+  for (const DueEntry& due : ending) {
+    const Flow& flow = due.node->flow;
     FlowEndReason reason =
         flow.tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed : FlowEndReason::kIdle;
-    end(due.key, reason, Timestamp{flow.lastSeen.micros + toMicros(timeoutFor(flow))});
+    end(due.node, reason, Timestamp{flow.lastSeen.micros + toMicros(timeoutFor(flow))});
   }
 }
 
 void FlowTable::drain(Timestamp now) {
-  while (!index_.empty()) {
-    auto it = leastRecent();
-    Timestamp endTime = std::max(now, it->lastSeen);
-    end(it->key, FlowEndReason::kShutdown, endTime);
+  while (count_ > 0) {
+    Node* node = leastRecent();
+    Timestamp endTime = std::max(now, node->flow.lastSeen);
+    end(node, FlowEndReason::kShutdown, endTime);
   }
 }
 

@@ -95,4 +95,28 @@ Device DeviceInventory::lookup(const IpAddress& address,
   return device;
 }
 
+bool SenderChangeFilter::observeSender(const IpAddress& address, const decode::MacAddress& mac) {
+  // The same rules as DeviceInventory::observeSender, minus the counting.
+  if (address.isUnset() || !isUsableMac(mac)) return false;
+  auto it = macByIp_.find(address);
+  if (it != macByIp_.end()) {
+    if (it->second == mac) return false;
+    it->second = mac;
+    return true;
+  }
+  if (macByIp_.size() < options_.maxEntries) macByIp_.emplace(address, mac);
+  return true;  // learned, or the inventory is full and counts it as not learned
+}
+
+void SenderChangeFilter::observeArp(const decode::ArpPacket& arp) {
+  observeSender(arp.senderIp, arp.senderMac);
+}
+
+void SenderChangeFilter::observeDhcp(const decode::DhcpMessage& dhcp) {
+  if (!isUsableMac(dhcp.clientMac)) return;
+  if (!dhcp.yourAddress.isUnset()) observeSender(dhcp.yourAddress, dhcp.clientMac);
+  if (!dhcp.clientAddress.isUnset()) observeSender(dhcp.clientAddress, dhcp.clientMac);
+  if (dhcp.requestedAddress) observeSender(*dhcp.requestedAddress, dhcp.clientMac);
+}
+
 }  // namespace baawatch::inventory

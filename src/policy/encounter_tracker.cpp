@@ -1,8 +1,9 @@
 #include "baawatch/policy/encounter_tracker.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <tuple>
+
+#include <fmt/format.h>
 
 namespace baawatch::policy {
 namespace {
@@ -111,17 +112,35 @@ void EncounterTracker::flowEnded(const std::string& key, const flow::Flow& flow,
   } else if (encounter.servers.count(remote) == 0) {
     encounter.serversTruncated = true;
   }
+  // Evidence is kept in time order, the earliest kMaxEvidence distinct items, so the record does
+  // not depend on the order in which the encounter's flows happened to end (several flows end in
+  // one housekeeping pass; with several workers they come from different threads).
+  auto earlier = [](const classify::Evidence& a, const classify::Evidence& b) {
+    return std::tie(a.time.micros, a.ruleId, a.field, a.value) <
+           std::tie(b.time.micros, b.ruleId, b.field, b.value);
+  };
   for (const auto& evidence : verdict.evidence) {
-    bool known = std::any_of(encounter.evidence.begin(), encounter.evidence.end(),
-                             [&](const classify::Evidence& e) {
-                               return e.ruleId == evidence.ruleId && e.field == evidence.field &&
-                                      e.value == evidence.value;
-                             });
-    if (known) continue;
+    auto known = std::find_if(encounter.evidence.begin(), encounter.evidence.end(),
+                              [&](const classify::Evidence& e) {
+                                return e.ruleId == evidence.ruleId && e.field == evidence.field &&
+                                       e.value == evidence.value;
+                              });
+    if (known != encounter.evidence.end()) {
+      // The same observation from several flows: the earliest packet that showed it stands.
+      if (evidence.time.micros >= known->time.micros) continue;
+      encounter.evidence.erase(known);
+    }
+    auto place = std::upper_bound(encounter.evidence.begin(), encounter.evidence.end(), evidence,
+                                  earlier);
     if (encounter.evidence.size() < kMaxEvidence) {
-      encounter.evidence.push_back(evidence);
+      encounter.evidence.insert(place, evidence);
     } else {
       encounter.evidenceTruncated = true;
+      if (place != encounter.evidence.end()) {
+        auto index = place - encounter.evidence.begin();
+        encounter.evidence.pop_back();
+        encounter.evidence.insert(encounter.evidence.begin() + index, evidence);
+      }
     }
   }
 }

@@ -108,7 +108,12 @@ Decision PolicyEngine::decide(const classify::Verdict& verdict, const inventory:
     counters_.add("policy.suppressed");
   } else {
     lastAlert_[decision.dedupKey] = time;
-    counters_.add(decision.action == Action::kAlert ? "policy.alerts" : "policy.visibility");
+    bool alert = decision.action == Action::kAlert;
+    counters_.add(alert ? "policy.alerts" : "policy.visibility");
+    // Per service for the IT dashboard (stats record, metrics file); once per written record,
+    // never per packet, so building the name here costs nothing that matters.
+    counters_.add(std::string(alert ? "policy.alerts_by_service." : "policy.visibility_by_service.") +
+                  service.id);
   }
   return decision;
 }

@@ -5,6 +5,9 @@
 #include <random>
 #include <utility>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 namespace baawatch::sink {
 namespace {
 
@@ -30,11 +33,36 @@ Expected<std::unique_ptr<JsonFileTarget>, std::string> JsonFileTarget::open(cons
 
 void JsonFileTarget::reopen() {
   if (path_ == "-") return;
-  // Open the new file first: if that fails, keep writing to the old one rather than nowhere.
-  auto file = JsonLinesSink::open(path_);
-  if (!file) return;
-  file_->flush();
-  file_ = std::move(*file);
+  // Open the new file first: if that fails, keep writing to the old one rather than nowhere. When
+  // the file at path_ is still the old one (no rotation), the new writer simply goes on with its
+  // chain and the predecessor is not used.
+  JsonLinesSinkOptions options;
+  options.predecessor = file_->rotationLink();
+  auto file = JsonLinesSink::open(path_, options);
+  if (!file) {
+    auto logger = spdlog::get("sink");
+    if (!logger) logger = spdlog::stderr_color_mt("sink");
+    logger->warn("cannot reopen {} ({}); writing goes on to the file already open", path_,
+                 file.error());
+    std::lock_guard lock(mutex_);
+    retired_.add("sink.reopen_failed");
+    return;
+  }
+  std::unique_ptr<JsonLinesSink> old;
+  {
+    std::lock_guard lock(mutex_);
+    retired_.merge(file_->counters());
+    old = std::exchange(file_, std::move(*file));
+  }
+  old.reset();  // flushes and closes outside the lock: counters() never waits for a disk
+}
+
+Counters JsonFileTarget::counters() const {
+  std::lock_guard lock(mutex_);
+  Counters merged = retired_;
+  merged.merge(file_->counters());
+  merged.add("sink.reopen_failed", 0);
+  return merged;
 }
 
 AsyncSink::AsyncSink(std::vector<std::unique_ptr<SinkTarget>> targets, AsyncSinkOptions options)

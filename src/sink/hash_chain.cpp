@@ -5,7 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace baawatch::sink {
 namespace {
@@ -145,7 +145,13 @@ std::string sealRecord(nlohmann::json& record, const std::string& previousHash) 
 
 ChainVerdict verifyChainedLogs(const std::vector<std::string>& paths) {
   ChainVerdict verdict;
-  std::unordered_set<std::string> seen;  // every good hash so far: tells a copy from a removal
+  // Every good hash so far and where it is: tells a copy from a removal, and a file's end cut short
+  // from a file missing between two others.
+  struct Place {
+    std::string file;
+    std::uint64_t line = 0;
+  };
+  std::unordered_map<std::string, Place> seen;
   std::string previousFileLastHash;
   std::string previousFile;
   for (const auto& path : paths) {
@@ -209,23 +215,55 @@ ChainVerdict verifyChainedLogs(const std::vector<std::string>& paths) {
           return fail(verdict, path, number, "removed",
                       "records removed from the start (the file's chain_start record is missing)");
         const json& predecessor = parsed.record["predecessor"];
-        std::string anchor;
-        if (predecessor.is_object() && isHashText(predecessor.value("last_hash", json()))) {
-          anchor = predecessor["last_hash"].get<std::string>();
-          if (!previousFileLastHash.empty() && anchor != previousFileLastHash)
-            return fail(verdict, path, number, "removed",
-                        "does not continue " + previousFile +
-                            " (records removed from its end, or a file missing in between)");
-        } else {
-          anchor = chainAnchor(parsed.record.value("file", ""), parsed.record.value("created", ""));
-        }
+        const bool continues = predecessor.is_object() &&
+                               isHashText(predecessor.value("last_hash", json()));
+        const std::string anchor =
+            continues ? predecessor["last_hash"].get<std::string>()
+                      : chainAnchor(parsed.record.value("file", ""), parsed.record.value("created", ""));
+        // The record first (is it what baawatch wrote?), then its link to the file before it.
         if (parsed.prevHash != anchor)
           return fail(verdict, path, number, "altered",
                       "chain_start altered (its prev_hash is not the anchor its fields give)");
+        const std::string namedFile =
+            continues && predecessor.contains("file") && predecessor["file"].is_string()
+                ? predecessor["file"].get<std::string>()
+                : std::string("(unnamed)");
+        if (previousFile.empty()) {
+          if (continues) {
+            verdict.anchorChecked = false;
+            verdict.notes.push_back(
+                where(path, number) + "continues " + namedFile + " (last hash " + anchor +
+                "), which was not given: the link to it is not checked (give the rotated files "
+                "oldest first to check it)");
+          }
+        } else if (!continues) {
+          return fail(verdict, path, number, "unlinked",
+                      "does not continue " + previousFile +
+                          " (it starts a new chain that names no predecessor: not the next file "
+                          "of this series, or the files are not given oldest first)");
+        } else if (anchor != previousFileLastHash) {
+          auto place = seen.find(anchor);
+          if (place != seen.end() && place->second.file == previousFile)
+            return fail(verdict, path, number, "unlinked",
+                        "does not continue " + previousFile + ": it follows line " +
+                            std::to_string(place->second.line) + " of it, but " + previousFile +
+                            " goes on after that line (records added to its end after the "
+                            "rotation, or this file was started from a chain state a crash left "
+                            "behind)");
+          if (place != seen.end())
+            return fail(verdict, path, number, "unlinked",
+                        "does not continue " + previousFile + ": it continues " +
+                            place->second.file + " (files not given oldest first)");
+          return fail(verdict, path, number, "removed",
+                      "does not continue " + previousFile + ": it continues " + namedFile +
+                          " (last hash " + anchor +
+                          "), which is not among the files given before it: a file is missing in "
+                          "between, or " + previousFile + "'s last records were removed");
+        }
       } else if (isStart) {
         return fail(verdict, path, number, "inserted", "record inserted (a chain_start inside a file)");
       } else if (parsed.prevHash != last) {
-        if (seen.count(parsed.prevHash) || seen.count(parsed.hash))
+        if (seen.count(parsed.prevHash) != 0 || seen.count(parsed.hash) != 0)
           return fail(verdict, path, number, "inserted",
                       "record inserted (a copy or a moved record: it does not follow line " +
                           std::to_string(lastLine) + ")");
@@ -235,7 +273,7 @@ ChainVerdict verifyChainedLogs(const std::vector<std::string>& paths) {
       last = parsed.hash;
       lastLine = number;
       haveRecord = true;
-      seen.insert(parsed.hash);
+      seen.emplace(parsed.hash, Place{path, number});
       ++verdict.records;
     }
     previousFileLastHash = last;

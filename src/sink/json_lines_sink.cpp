@@ -13,6 +13,7 @@
 #include "baawatch/common/timestamp.hpp"
 #include "baawatch/sink/hash_chain.hpp"
 #include "baawatch/sink/record_sink.hpp"
+#include "sink/chain_state.hpp"
 
 namespace baawatch::sink {
 namespace {
@@ -98,6 +99,53 @@ Expected<FileTail, std::string> readTail(int fd, std::uint64_t size) {
   return tail;
 }
 
+// The last hash of the chained file at `path`, read from its end; empty when it has none.
+std::string lastHashOf(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string hash;
+  struct stat status {};
+  if (::fstat(fd, &status) == 0 && status.st_size > 0) {
+    auto tail = readTail(fd, static_cast<std::uint64_t>(status.st_size));
+    if (tail) hash = tail->lastHash;
+  }
+  ::close(fd);
+  return hash;
+}
+
+// The name a predecessor is given: its file name when it is in the log's folder (logrotate's
+// usual rename), else the whole path (logrotate's olddir).
+std::string nameBeside(const std::string& logPath, const std::string& other) {
+  namespace fs = std::filesystem;
+  fs::path log(logPath);
+  fs::path found(other);
+  std::error_code error;
+  if (fs::equivalent(log.parent_path().empty() ? "." : log.parent_path(),
+                     found.parent_path().empty() ? "." : found.parent_path(), error))
+    return found.filename().string();
+  return other;
+}
+
+// A new file at `path` (device/inode `device`, `inode`) continues the file last written there,
+// when `.NAME.chain` says which one that was: where it is now (found by inode, its last hash read
+// from it, which is right even after a crash) or, when it is gone (compressed, deleted), the name
+// and last hash the state kept.
+std::optional<ChainPredecessor> predecessorFromState(const std::string& path, std::uint64_t device,
+                                                     std::uint64_t inode) {
+  auto state = readChainState(path);
+  if (!state) return std::nullopt;
+  if (state->device != device || state->inode != inode) {
+    std::string folder = std::filesystem::path(path).parent_path().string();
+    if (auto found = findFileByInode(folder, state->device, state->inode)) {
+      std::string hash = lastHashOf(*found);
+      if (!hash.empty()) return ChainPredecessor{nameBeside(path, *found), hash};
+    }
+  }
+  // Same file without its chain (truncated in place), or the old file is gone: what the state kept.
+  if (state->lastHash.size() != 64) return std::nullopt;
+  return ChainPredecessor{state->file, state->lastHash};
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<JsonLinesSink>, std::string> JsonLinesSink::open(const std::string& path) {
@@ -112,9 +160,12 @@ Expected<std::unique_ptr<JsonLinesSink>, std::string> JsonLinesSink::open(
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) return unexpected(path + ": " + std::strerror(errno));
   std::unique_ptr<JsonLinesSink> sink(new JsonLinesSink(fd, true, options.hashChain));
+  sink->path_ = path;
   struct stat status {};
   if (::fstat(fd, &status) != 0) return unexpected(path + ": " + std::strerror(errno));
   const auto size = static_cast<std::uint64_t>(status.st_size);
+  sink->device_ = static_cast<std::uint64_t>(status.st_dev);
+  sink->inode_ = static_cast<std::uint64_t>(status.st_ino);
 
   FileTail tail;
   if (size > 0) {
@@ -127,7 +178,7 @@ Expected<std::unique_ptr<JsonLinesSink>, std::string> JsonLinesSink::open(
     // A crash mid-write left a line without its end; what follows must start on a line of its
     // own, or the next record would be glued to the fragment and both would be unreadable.
     sink->writeLine("\n");
-    sink->counters_.add("sink.partial_line_recovered");
+    sink->partialLinesRecovered_.fetch_add(1, std::memory_order_relaxed);
     partialLine = {{"offset", tail.partialOffset},
                    {"bytes", tail.partialText.size()},
                    {"sha256", sha256Hex(tail.partialText)}};
@@ -145,27 +196,69 @@ Expected<std::unique_ptr<JsonLinesSink>, std::string> JsonLinesSink::open(
                        {"timestamp", created}, {"partial_line", partialLine}};
       sink->write(recovery);
     }
+    sink->saveChainState();
     return sink;
   }
   if (tail.hasCompleteLine) {
     sinkLogger()->warn("{}: the file already holds records without a hash chain; new records are "
                        "chained, but `baawatch verify` will report the earlier lines", path);
   }
+  std::optional<ChainPredecessor> predecessor = options.predecessor;
+  if (!predecessor) predecessor = predecessorFromState(path, sink->device_, sink->inode_);
+  if (predecessor) {
+    sinkLogger()->info("{}: a new file; its chain continues {} (last hash {})", path,
+                       predecessor->file, predecessor->lastHash);
+  }
   json start = chainStartRecord(std::filesystem::path(path).filename().string(), created,
-                                options.predecessor);
+                                predecessor);
   if (tail.partial) start["partial_line"] = partialLine;
-  std::string anchor = options.predecessor
-                           ? options.predecessor->lastHash
-                           : chainAnchor(start["file"].get<std::string>(), created);
+  std::string anchor = predecessor ? predecessor->lastHash
+                                   : chainAnchor(start["file"].get<std::string>(), created);
   sink->lastHash_ = anchor;
   sink->write(start);
+  sink->saveChainState();
   return sink;
 }
 
 JsonLinesSink::~JsonLinesSink() {
   if (owned_) {
     ::fdatasync(fd_);
+    saveChainState();
     ::close(fd_);
+  }
+}
+
+Counters JsonLinesSink::counters() const {
+  Counters counters;
+  counters.add("sink.partial_line_recovered", partialLinesRecovered_.load(std::memory_order_relaxed));
+  counters.add("sink.write_errors", writeErrors_.load(std::memory_order_relaxed));
+  return counters;
+}
+
+std::optional<ChainPredecessor> JsonLinesSink::rotationLink() const {
+  if (!owned_ || !chained_ || lastHash_.empty()) return std::nullopt;
+  std::string name = std::filesystem::path(path_).filename().string();
+  if (auto now = currentPathOf(fd_)) {
+    constexpr std::string_view kDeleted = " (deleted)";
+    bool deleted = now->size() > kDeleted.size() &&
+                   now->compare(now->size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0;
+    name = deleted ? name + std::string(kDeleted) : nameBeside(path_, *now);
+  }
+  return ChainPredecessor{name, lastHash_};
+}
+
+void JsonLinesSink::saveChainState() const {
+  if (!owned_ || !chained_ || lastHash_.empty()) return;
+  // Only while this file is still the one at its path: after a rotation the state belongs to the
+  // new file, and the old one must not overwrite it on its way out.
+  struct stat status {};
+  if (::stat(path_.c_str(), &status) != 0 || static_cast<std::uint64_t>(status.st_dev) != device_ ||
+      static_cast<std::uint64_t>(status.st_ino) != inode_)
+    return;
+  if (!writeChainState(path_, ChainState{std::filesystem::path(path_).filename().string(), device_,
+                                         inode_, lastHash_})) {
+    sinkLogger()->warn("{}: cannot write {}: the next file after a rotation may not name this one",
+                       path_, chainStatePath(path_));
   }
 }
 
@@ -175,7 +268,7 @@ void JsonLinesSink::writeLine(const std::string& line) {
     ssize_t wrote = ::write(fd_, line.data() + done, line.size() - done);
     if (wrote < 0 && errno == EINTR) continue;
     if (wrote <= 0) {
-      counters_.add("sink.write_errors");
+      writeErrors_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     done += static_cast<std::size_t>(wrote);
@@ -197,7 +290,9 @@ void JsonLinesSink::write(const nlohmann::json& record) {
 }
 
 void JsonLinesSink::flush() {
-  if (owned_) ::fdatasync(fd_);
+  if (!owned_) return;
+  ::fdatasync(fd_);
+  saveChainState();
 }
 
 }  // namespace baawatch::sink

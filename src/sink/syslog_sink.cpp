@@ -139,6 +139,7 @@ Expected<std::unique_ptr<SyslogSink>, std::string> SyslogSink::open(SyslogOption
     if (!spool) return unexpected(sink->describe() + ": spool " + spool.error());
     sink->spool_.emplace(std::move(*spool));
     sink->spoolPending_.store(sink->spool_->pendingRecords());
+    sink->spoolBytes_.store(sink->spool_->pendingBytes());
     sink->connectTcp(true);  // a receiver that is down now is spooled for, not fatal
     return sink;
   }
@@ -245,6 +246,7 @@ void SyslogSink::spool(const std::string& frame) {
       break;
   }
   spoolPending_.store(spool_->pendingRecords(), std::memory_order_relaxed);
+  spoolBytes_.store(spool_->pendingBytes(), std::memory_order_relaxed);
 }
 
 void SyslogSink::drainSpool() {
@@ -263,6 +265,7 @@ void SyslogSink::drainSpool() {
     recent_.push_back(Sent{Clock::now(), std::move(*frame)});
   }
   spoolPending_.store(spool_->pendingRecords(), std::memory_order_relaxed);
+  spoolBytes_.store(spool_->pendingBytes(), std::memory_order_relaxed);
 }
 
 bool SyslogSink::connectTcp(bool force) {
@@ -375,6 +378,8 @@ Counters SyslogSink::counters() const {
     counters.add(prefix + ".spooled", spooled_.load(std::memory_order_relaxed));
     counters.add(prefix + ".spool_overflow", spoolOverflow_.load(std::memory_order_relaxed));
     counters.add(prefix + ".spool_pending", spoolPending_.load(std::memory_order_relaxed));
+    // The sink backlog on disk, in bytes (records are a few hundred bytes to a few KB).
+    counters.add(prefix + ".spool_bytes", spoolBytes_.load(std::memory_order_relaxed));
     counters.add(prefix + ".reconnects", reconnects_.load(std::memory_order_relaxed));
     counters.add(prefix + ".resent", resent_.load(std::memory_order_relaxed));
   }

@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   daemon::Snapshot snapshot{catalog(), std::make_shared<const policy::Policy>(policy::defaultPolicy()),
                             daemon::Settings{}};
   SerialisingSink sink;
-  daemon::Pipeline pipeline(std::move(snapshot), sink, "fuzz");
+  auto pipeline = daemon::makePipeline(std::move(snapshot), sink, "fuzz");
   fuzz::FrameSplitter frames({data + 1, size - 1});
   std::span<const std::uint8_t> frame;
   // 2025-07-14T09:30:00Z; 40 ms apart so flows, DNS answers and calls see plausible times.
@@ -54,9 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     packet.wireLength = static_cast<std::uint32_t>(frame.size());
     packet.data = frame;
     packet.linkType = linkType;
-    pipeline.process(packet);
+    pipeline->process(packet);
     micros += 40000;
   }
-  pipeline.finish();
+  pipeline->finish();
   return 0;
 }

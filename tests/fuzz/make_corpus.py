@@ -117,7 +117,8 @@ def frame_seed(linktype: int, frames) -> bytes:
 def collect():
     """{target: [seed bytes]} in a deterministic order."""
     seeds = {name: [] for name in ("packet_decoder", "dns_message", "tls_client_hello",
-                                   "media_headers", "dhcp_message", "pipeline",
+                                   "media_headers", "dhcp_message", "quic_initial",
+                                   "mdns_observation", "pipeline",
                                    "signature_loader", "policy_loader", "settings_loader")}
     for name, records in captures():
         # Pipeline: the first frames of each capture (handshakes, DNS, the first media packets).
@@ -143,6 +144,14 @@ def collect():
             protocol, sport, dport, payload = parsed
             if not payload:
                 continue
+            # QUIC Initial (RFC 9000 §17.2.2): long header, fixed bit, type 0 (v1) / 1 (v2, RFC 9369).
+            if (protocol == 17 and 443 in (sport, dport) and len(payload) > 5
+                    and payload[0] & 0xC0 == 0xC0
+                    and ((payload[1:5] == b"\x00\x00\x00\x01" and (payload[0] >> 4) & 3 == 0)
+                         or (payload[1:5] == b"\x6b\x33\x43\xcf" and (payload[0] >> 4) & 3 == 1))):
+                seeds["quic_initial"].append(payload[:MAX_SEED])
+            if protocol == 17 and 5353 in (sport, dport):
+                seeds["mdns_observation"].append(payload)
             if protocol == 17 and 53 in (sport, dport) or 5353 in (sport, dport):
                 seeds["dns_message"].append(payload)
             elif protocol == 17 and {sport, dport} & {67, 68}:
@@ -166,8 +175,10 @@ def collect():
     return seeds
 
 
-def write(out_dir: str) -> None:
+def write(out_dir: str, only=None) -> None:
     for target, items in collect().items():
+        if only and target not in only:
+            continue
         folder = os.path.join(out_dir, target)
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
@@ -186,10 +197,12 @@ def write(out_dir: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the checked-in seeds")
+    parser.add_argument("--only", action="append", metavar="TARGET",
+                        help="rewrite only this target's seeds (repeatable)")
     args = parser.parse_args()
     corpus = os.path.join(HERE, "corpus")
     if not args.check:
-        write(corpus)
+        write(corpus, args.only)
         return 0
     with tempfile.TemporaryDirectory(prefix="baawatch-corpus-") as scratch:
         write(scratch)

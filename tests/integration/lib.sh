@@ -89,11 +89,13 @@ replay() {
     fail "tcpreplay $pcap failed: $(tail -n 3 "$WORK/tcpreplay.log")"
 }
 
-# start_daemon CONFIG: runs baawatch -i on HOST_END and waits until it captures.
+# start_daemon CONFIG: runs baawatch -i on HOST_END and waits until it captures. A test may set
+# DAEMON_PREFIX to a command that execs the daemon (e.g. setpriv with extra groups): the pid stays.
+DAEMON_PREFIX=()
 start_daemon() {
   local config=$1
   DAEMON_LOG="$WORK/daemon.log"
-  "$BAAWATCH" -c "$config" -i "$HOST_END" 2>"$DAEMON_LOG" &
+  "${DAEMON_PREFIX[@]}" "$BAAWATCH" -c "$config" -i "$HOST_END" 2>"$DAEMON_LOG" &
   DAEMON_PID=$!
   wait_for_log "capturing on $HOST_END" 15
 }

@@ -17,7 +17,7 @@ struct LiveCaptureOptions {
   std::uint32_t snaplen = 262144;          // bytes kept per packet (libpcap's default)
   std::uint32_t bufferBytes = 16u << 20;   // kernel ring/buffer size; bursts beyond it drop
   std::uint32_t timeoutMillis = 250;       // buffering timeout when not in immediate mode
-  bool immediate = true;                   // deliver each packet at once (no batching delay)
+  bool immediate = false;                  // true: deliver each packet at once (no batching delay)
   bool promiscuous = true;                 // a gateway mirror port sees others' traffic
   std::string filter;                      // BPF expression; empty = everything
 };

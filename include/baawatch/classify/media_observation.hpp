@@ -22,8 +22,9 @@ struct MediaObservation {
   // seen in one message. Teams' 0x8008 (MS-Version) has 4 bytes and does not count.
   std::uint32_t appleLinkStunMessages = 0;
   std::uint32_t msVersionStunMessages = 0;  // 0x8008 with 4 bytes: Microsoft's
+  // RTP payload types seen. Which ones, not how often: a count per type (512 bytes) was carried
+  // by every flow and read by nothing.
   std::bitset<128> rtpPayloadTypes;
-  std::uint32_t rtpPayloadTypeCounts[128] = {};
 
   // Classifies one UDP payload and counts it.
   void observe(std::span<const std::uint8_t> payload);

@@ -27,7 +27,10 @@ struct DnsCacheSettings {
 struct CaptureSettings {
   std::uint32_t snaplen = 262144;
   std::uint32_t bufferBytes = 16u << 20;
-  bool immediate = true;
+  // Off: libpcap's TPACKET_V3 packs packets into blocks handed over at least every 250 ms, which
+  // keeps up with a busy uplink (docs/benchmarks.md "Live rate"); immediate mode gives each packet
+  // its own snaplen-sized ring frame and dropped from 200 Mbit/s with the default snaplen.
+  bool immediate = false;
   bool promiscuous = true;
   std::string filter;                    // BPF expression; empty = every packet
 };
@@ -55,7 +58,12 @@ struct OutputSettings {
   double encounterGap = 120;             // flows of one device+service closer than this join
   std::vector<SyslogDestination> syslog;
   std::uint32_t queueCapacity = 65536;   // records between the packet thread and the sinks
+  // Prometheus text file rewritten with every stats record (node_exporter textfile collector);
+  // empty: none. Ends in ".prom".
+  std::string metricsFile;
 };
+
+inline constexpr long long kMaxWorkers = 64;
 
 struct Settings {
   std::string file;                      // empty when built-in
@@ -66,6 +74,9 @@ struct Settings {
   OutputSettings output;
   CaptureSettings capture;
   std::string user;                      // drop to this user once the capture is open; empty: stay
+  // Flow-sharded worker threads (`--threads` overrides). 1: the whole pipeline on the capture
+  // thread; N > 1: N workers plus a decision thread, with the capture thread dispatching.
+  unsigned workers = 1;
   std::string stateDirectory = "/var/lib/baawatch";  // syslog spools
 };
 

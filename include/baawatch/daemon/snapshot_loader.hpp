@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "baawatch/daemon/pipeline.hpp"
+#include "baawatch/daemon/snapshot.hpp"
 
 namespace baawatch::daemon {
 

@@ -5,8 +5,7 @@
 // Thread: owned by one packet thread; not thread-safe.
 #include <cstdint>
 #include <functional>
-#include <list>
-#include <unordered_map>
+#include <memory>
 #include <vector>
 
 #include "baawatch/common/counters.hpp"
@@ -29,6 +28,7 @@ class FlowTable {
   using EndHandler = std::function<void(Flow&, FlowEndReason, Timestamp endTime)>;
 
   FlowTable(FlowTableOptions options, EndHandler onEnd);
+  ~FlowTable();
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
 
@@ -46,37 +46,65 @@ class FlowTable {
   // Ends every flow (end of capture, shutdown).
   void drain(Timestamp now);
 
-  std::size_t size() const { return index_.size(); }
+  std::size_t size() const { return count_; }
   const Counters& counters() const { return counters_; }
 
  private:
-  using FlowList = std::list<Flow>;
-  struct Entry {
-    FlowList::iterator flow;
-    std::uint64_t touch = 0;  // order of the flow's last packet (its place in activity order)
-    bool idle = false;        // in idle_ (else in recent_)
+  // One slot of the table: a flow and every link the table keeps for it, in one allocation
+  // (activity order, hash chain, place in activity order). Slots come from slabs and are reused;
+  // a slot is never freed before the table, so a stale due_ entry may still read its `touch`.
+  struct Node {
+    Node() {}
+    ~Node() {}
+    Node* prev = nullptr;      // activity order (idle_ or recent_)
+    Node* next = nullptr;
+    Node* hashNext = nullptr;  // bucket chain; the free list while the slot is unused
+    std::uint64_t touch = 0;   // order of the flow's last packet; 0 while the slot is unused
+    bool idle = false;         // in idle_ (else in recent_)
+    union {
+      Flow flow;  // alive while touch != 0
+    };
   };
-  // A flow of idle_ due to end at about `due`; stale once the flow was touched again or ended.
+  // An intrusive list in activity order, least recently active first.
+  struct NodeList {
+    Node* head = nullptr;
+    Node* tail = nullptr;
+    std::size_t size = 0;
+    void pushBack(Node* node);
+    void remove(Node* node);
+    void prependAll(NodeList& other);  // other's nodes go in front, other ends empty
+  };
+  // A flow of idle_ due to end at about `due`; stale once the flow was touched again or ended
+  // (the slot's touch no longer matches).
   struct DueEntry {
     Microseconds due = 0;
     std::uint64_t touch = 0;
-    FlowKey key;
+    Node* node = nullptr;
   };
   double timeoutFor(const Flow& flow) const;
-  void end(const FlowKey& key, FlowEndReason reason, Timestamp endTime);
-  FlowList::iterator leastRecent();
+  void end(Node* node, FlowEndReason reason, Timestamp endTime);
+  Node* leastRecent() const;
   void expireIdle(Timestamp now);
-  void pushDue(const Flow& flow, std::uint64_t touch);
+  void pushDue(Node* node);
+  Node* find(const FlowKey& key, std::size_t hash) const;
+  Node* allocate();
+  void insert(Node* node, std::size_t hash);
+  void unlink(Node* node);
 
   FlowTableOptions options_;
   EndHandler onEnd_;
+  FlowKeyHash hash_;
   // Activity order (least recently active first) is idle_ followed by recent_. idle_ holds the
   // flows an expiry walk already passed (idle longer than the shortest timeout, not yet due),
   // indexed by due time in due_, so housekeeping does not walk them again every second.
-  FlowList idle_;
-  FlowList recent_;
+  NodeList idle_;
+  NodeList recent_;
   std::vector<DueEntry> due_;  // min-heap on `due`
-  std::unordered_map<FlowKey, Entry, FlowKeyHash> index_;
+  std::vector<Node*> buckets_;  // power-of-two count, at most one flow per bucket on average
+  std::size_t count_ = 0;
+  std::vector<std::unique_ptr<Node[]>> slabs_;
+  std::size_t slabSize_ = 0;
+  Node* free_ = nullptr;
   std::uint64_t nextTouch_ = 1;
   Timestamp lastExpiry_{};
   double shortestTimeout_ = 0;

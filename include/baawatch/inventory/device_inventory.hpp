@@ -61,4 +61,22 @@ class DeviceInventory {
   Counters counters_;
 };
 
+// Mirrors the IP -> MAC half of a DeviceInventory for a thread that sees every packet but does
+// not own the inventory (the sharded pipeline's dispatcher). Fed the same observations in the
+// same order, observeSender() returns true exactly when the inventory's observeSender() could
+// change what it knows or count a fact it could not learn, so the dispatcher forwards one
+// observation per change instead of one per packet. observeArp/observeDhcp keep the mirror in
+// step with what those observations teach the inventory (their events are always forwarded).
+class SenderChangeFilter {
+ public:
+  explicit SenderChangeFilter(InventoryOptions options = {}) : options_(options) {}
+  bool observeSender(const IpAddress& address, const decode::MacAddress& mac);
+  void observeArp(const decode::ArpPacket& arp);
+  void observeDhcp(const decode::DhcpMessage& dhcp);
+
+ private:
+  InventoryOptions options_;
+  std::unordered_map<IpAddress, decode::MacAddress, IpAddressHash> macByIp_;
+};
+
 }  // namespace baawatch::inventory

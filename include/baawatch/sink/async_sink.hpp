@@ -38,19 +38,28 @@ class SinkTarget : public RecordSink {
   virtual Counters counters() const { return {}; }
 };
 
-// JSON lines to a file or stdout, reopened on reopen() (the file name is kept).
+// JSON lines to a file or stdout, reopened on reopen() (the file name is kept). When logrotate
+// renamed the file, the new one's chain_start names the renamed file and its last hash, so the
+// chain goes on across the rotation (docs/tamper-evidence.md).
 class JsonFileTarget : public SinkTarget {
  public:
   static Expected<std::unique_ptr<JsonFileTarget>, std::string> open(const std::string& path);
   void write(const nlohmann::json& record) override { file_->write(record); }
   void flush() override { file_->flush(); }
   void reopen() override;
+  // The file writer's counters (sink.partial_line_recovered, sink.write_errors), summed over
+  // every file opened so far, and sink.reopen_failed.
+  Counters counters() const override;
 
  private:
   JsonFileTarget(std::string path, std::unique_ptr<JsonLinesSink> file)
       : path_(std::move(path)), file_(std::move(file)) {}
   std::string path_;
+  // Replaced by reopen() on the writer thread, which alone writes through it; counters() reads
+  // it from the packet thread under mutex_.
   std::unique_ptr<JsonLinesSink> file_;
+  mutable std::mutex mutex_;
+  Counters retired_;  // counters of files reopen() let go, and reopen failures
 };
 
 struct AsyncSinkOptions {

@@ -53,9 +53,17 @@ struct ChainVerdict {
   std::uint64_t records = 0; // chained records checked, all files
   std::string lastHash;      // the last good hash (for an external checkpoint)
   std::vector<std::string> notes;  // recovered partial lines and other facts that are not tampering
+  // False when the first file continues a file that was not given (its chain_start names a
+  // predecessor): its own chain is checked, the link to the file before it cannot be.
+  bool anchorChecked = true;
 };
 
-// Checks the files in the order given (oldest first when they are a rotation series).
+// Checks the files in the order given (oldest first when they are a rotation series). Each
+// file's chain_start must continue the file given before it: its predecessor.last_hash is that
+// file's last hash ("does not continue" otherwise: records removed from that file's end, a file
+// missing in between, or files out of order), and a file that starts a new chain (no predecessor)
+// cannot follow another one. The first file's link to a predecessor that was not given is left
+// unchecked and said so in a note.
 ChainVerdict verifyChainedLogs(const std::vector<std::string>& paths);
 
 }  // namespace baawatch::sink

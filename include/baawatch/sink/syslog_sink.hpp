@@ -108,6 +108,7 @@ class SyslogSink : public SinkTarget {
   std::atomic<std::uint64_t> spooled_{0};
   std::atomic<std::uint64_t> spoolOverflow_{0};
   std::atomic<std::uint64_t> spoolPending_{0};
+  std::atomic<std::uint64_t> spoolBytes_{0};
   std::atomic<std::uint64_t> reconnects_{0};
   std::atomic<std::uint64_t> resent_{0};
 };

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `baawatch verify` end to end: a chained log written by the real binary is intact; altering,
 # inserting and removing a line each gives its answer naming the line and exit 1; a crash
-# fragment is recovered at the next start and verify still says intact (with a note).
+# fragment is recovered at the next start, counted in the final stats record, and verify still
+# says intact (with a note); files rotated while baawatch was stopped form one chain that verify
+# follows across files, naming a missing middle file; a file given alone notes its unchecked link.
 #   verify_test.sh BAAWATCH_BINARY SOURCE_DIR
 set -uo pipefail
 baawatch="$1"
@@ -55,6 +57,36 @@ grep -q "cut short" "$work/restart.err" || fail "no warning about the partial li
 grep -q '"event_type":"sink_recovery"' "$log" || fail "no sink_recovery record"
 expect 0 "note: $log:$((lines + 1)): partial line" -- "$log"
 expect 0 "intact" -- "$log"
+
+# The recovery is counted, and the counter reaches the run's final stats record.
+recovered="$(python3 - "$log" <<'PY'
+import json, sys
+stats = [json.loads(line) for line in open(sys.argv[1]) if '"event_type":"stats"' in line]
+final = [record for record in stats if record.get("final")]
+print(final[-1]["counters"].get("sink.partial_line_recovered", "absent") if final else "no final stats")
+PY
+)"
+[[ "$recovered" == 1 ]] || fail "final stats record: sink.partial_line_recovered is $recovered, wanted 1"
+
+# Rotation while stopped: logrotate renames the file, the next run starts a new one that names it.
+mv "$log" "$work/alerts.jsonl-1"
+"$baawatch" -r "$source_dir/pcaps/linktype_raw.pcap" -o "$log" 2>"$work/rotate1.err" \
+  || fail "run after the first rotation failed: $(cat "$work/rotate1.err")"
+head -1 "$log" | grep -q '"predecessor":{"file":"alerts.jsonl-1","last_hash":"' \
+  || fail "new file does not name alerts.jsonl-1: $(head -1 "$log")"
+mv "$log" "$work/alerts.jsonl-2"
+"$baawatch" -r "$source_dir/pcaps/linktype_raw.pcap" -o "$log" 2>"$work/rotate2.err" \
+  || fail "run after the second rotation failed: $(cat "$work/rotate2.err")"
+expect 0 "in 3 files" -- "$work/alerts.jsonl-1" "$work/alerts.jsonl-2" "$log"
+# Alone, a file that continues another is intact and says its link was not checked.
+expect 0 "continues alerts.jsonl-2" -- "$log"
+expect 0 "not checked" -- "$log"
+# A missing middle file, and files given newest first, are named at the boundary.
+expect 1 "$log:1: does not continue $work/alerts.jsonl-1" -- "$work/alerts.jsonl-1" "$log"
+expect 1 "alerts.jsonl-1:1: does not continue" -- "$log" "$work/alerts.jsonl-1"
+# The last record of the middle file removed: its successor names a hash that is no longer there.
+sed '$d' "$work/alerts.jsonl-2" >"$work/cut.jsonl"
+expect 1 "$log:1: does not continue $work/cut.jsonl" -- "$work/alerts.jsonl-1" "$work/cut.jsonl" "$log"
 
 if ((failures)); then
   echo "$failures failure(s)"

@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "unit/decode/hex_fixture.hpp"
+#include "baawatch/classify/signature.hpp"
+#include "baawatch/decode/packet.hpp"
+#include "baawatch/policy/policy.hpp"
 
 namespace baawatch::daemon {
 namespace {
@@ -244,7 +247,9 @@ std::vector<const json*> recordsOf(const std::vector<json>& records, const std::
   return found;
 }
 
-class PipelineTest : public ::testing::Test {
+// Every case runs with one worker (the whole pipeline on the calling thread) and with two
+// (flow-sharded workers and a decision thread): the records must not depend on it.
+class PipelineTest : public ::testing::TestWithParam<unsigned> {
  protected:
   void run(bool flowRecords, std::vector<TimedFrame> frames = scenario()) {
     Snapshot snapshot;
@@ -252,7 +257,7 @@ class PipelineTest : public ::testing::Test {
         classify::loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures"));
     snapshot.policy = std::make_shared<const policy::Policy>(policy::defaultPolicy());
     snapshot.settings.output.flowRecords = flowRecords;
-    Pipeline pipeline(std::move(snapshot), sink_, "test-sensor");
+    auto pipeline = makePipeline(std::move(snapshot), sink_, "test-sensor", GetParam());
     frames_ = std::move(frames);
     for (const TimedFrame& frame : frames_) {
       capture::RawPacket raw;
@@ -260,15 +265,15 @@ class PipelineTest : public ::testing::Test {
       raw.wireLength = static_cast<std::uint32_t>(frame.bytes.size());
       raw.data = frame.bytes;
       raw.linkType = 1;
-      pipeline.process(raw);
+      pipeline->process(raw);
     }
-    pipeline.finish();
+    pipeline->finish();
   }
   MemorySink sink_;
   std::vector<TimedFrame> frames_;
 };
 
-TEST_F(PipelineTest, OneAlertOneEncounterCountsAndFinalStats) {
+TEST_P(PipelineTest, OneAlertOneEncounterCountsAndFinalStats) {
   run(false);
   const auto& records = sink_.records;
   ASSERT_FALSE(records.empty());
@@ -329,7 +334,7 @@ TEST_F(PipelineTest, OneAlertOneEncounterCountsAndFinalStats) {
   }
 }
 
-TEST_F(PipelineTest, NoPayloadByteInAnyRecord) {
+TEST_P(PipelineTest, NoPayloadByteInAnyRecord) {
   run(true);  // flow records on: they carry the most per-flow facts
   ASSERT_FALSE(recordsOf(sink_.records, "flow").empty());
   bool sawSni = false;
@@ -343,7 +348,7 @@ TEST_F(PipelineTest, NoPayloadByteInAnyRecord) {
   EXPECT_EQ(recordsOf(sink_.records, "alert").size(), 1u);
 }
 
-TEST_F(PipelineTest, DnsResponseWhoseQueryWasMissedRaisesNothing) {
+TEST_P(PipelineTest, DnsResponseWhoseQueryWasMissedRaisesNothing) {
   // The capture starts between query and response: the flow's first packet comes from port 53.
   // nDPI labels it DNS.WhatsApp; it must not become an alert against the resolver.
   const Endpoints query{kPhone, 40000, kResolver, 53};
@@ -357,4 +362,9 @@ TEST_F(PipelineTest, DnsResponseWhoseQueryWasMissedRaisesNothing) {
 }
 
 }  // namespace
+INSTANTIATE_TEST_SUITE_P(Workers, PipelineTest, ::testing::Values(1u, 2u),
+                         [](const ::testing::TestParamInfo<unsigned>& info) {
+                           return std::to_string(info.param) + "_workers";
+                         });
+
 }  // namespace baawatch::daemon

@@ -65,6 +65,7 @@ TEST(SettingsLoader, EmptyFileGivesDefaults) {
   EXPECT_EQ(settings.signaturesFolder, "");
   EXPECT_EQ(settings.policyFile, "");
   EXPECT_EQ(settings.output.jsonPath, "-");
+  EXPECT_EQ(settings.output.metricsFile, "");  // no metrics file unless asked for
   EXPECT_EQ(settings.flows.maxFlows, defaults.flows.maxFlows);
   EXPECT_DOUBLE_EQ(settings.dnsCache.maxTtl, defaults.dnsCache.maxTtl);
 }
@@ -111,7 +112,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadSettingsCase{"UnknownTopKey", "signature: ../signatures\n",
                         "1:1: signature: unknown key 'signature' (expected one of: signatures, "
-                        "policy, output, flows, dns_cache, capture, user, state_directory)"},
+                        "policy, output, flows, dns_cache, capture, user, state_directory, workers)"},
+        BadSettingsCase{"WorkersZero", "workers: 0\n", "1:10: workers: 0 is outside 1-64"},
+        BadSettingsCase{"WorkersNotANumber", "workers: two\n",
+                        "1:10: workers: 'two' is not a whole number"},
         BadSettingsCase{"UnknownTimeout", "flows:\n  timeouts: {tcp: 1m}\n",
                         "2:14: flows.timeouts.tcp: unknown key 'tcp' (expected one of: tcp_syn, "
                         "tcp_established, tcp_closed, udp, other)"},
@@ -152,7 +156,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadSettingsCase{"CaptureSnaplenTooSmall", "capture: {snaplen: 64}\n",
                         "1:20: capture.snaplen: 64 is outside 96-262144"},
         BadSettingsCase{"EmptyUser", "user: \"\"\n",
-                        "1:7: user: must not be empty (leave the key out to stay root)"}),
+                        "1:7: user: must not be empty (leave the key out to stay root)"},
+        BadSettingsCase{"MetricsFileNotProm", "output: {metrics_file: /var/lib/baawatch/m.txt}\n",
+                        "1:24: output.metrics_file: '/var/lib/baawatch/m.txt' must end in .prom "
+                        "(node_exporter's textfile collector reads only *.prom files)"},
+        BadSettingsCase{"MetricsFileEmpty", "output: {metrics_file: \"\"}\n",
+                        "1:24: output.metrics_file: must not be empty"},
+        BadSettingsCase{"MetricsFileNotAString", "output: {metrics_file: [a.prom]}\n",
+                        "1:24: output.metrics_file: expected a text value, found a list"}),
     [](const ::testing::TestParamInfo<BadSettingsCase>& info) { return info.param.name; });
 
 TEST(SettingsLoader, LoadsGatewaySettings) {
@@ -164,6 +175,7 @@ TEST(SettingsLoader, LoadsGatewaySettings) {
       "capture: {snaplen: 2048, buffer_size: 1048576, immediate: false, filter: \"not port 22\"}\n"
       "output:\n"
       "  queue_capacity: 100\n"
+      "  metrics_file: state/baawatch.prom\n"
       "  syslog:\n"
       "    - {transport: tcp, address: \"[2001:db8::1]:6514\", facility: local4, app_name: bw,\n"
       "       event_types: [alert, stats], spool_max_bytes: 8192}\n"
@@ -176,6 +188,7 @@ TEST(SettingsLoader, LoadsGatewaySettings) {
   EXPECT_FALSE(settings.capture.immediate);
   EXPECT_EQ(settings.capture.filter, "not port 22");
   EXPECT_EQ(settings.output.queueCapacity, 100u);
+  EXPECT_EQ(settings.output.metricsFile, folder.path("conf/state/baawatch.prom"));
   ASSERT_EQ(settings.output.syslog.size(), 2u);
   const SyslogDestination& tcp = settings.output.syslog[0];
   EXPECT_EQ(tcp.transport, SyslogTransport::kTcp);

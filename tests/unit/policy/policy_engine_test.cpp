@@ -189,6 +189,8 @@ TEST(PolicyEngineTest, AlertIsSuppressedWithinTheIntervalAndRaisedAfterIt) {
   EXPECT_TRUE(again.suppressed);
   EXPECT_EQ(engine.counters().get("policy.alerts"), 2u);
   EXPECT_EQ(engine.counters().get("policy.suppressed"), 2u);
+  // Raised alerts are also counted per service (the dashboard's "alerts by service").
+  EXPECT_EQ(engine.counters().get("policy.alerts_by_service.whatsapp"), 2u);
 }
 
 TEST(PolicyEngineTest, DifferentDeviceServiceOrRuleIsNotSuppressed) {

@@ -103,6 +103,43 @@ TEST(Report, CountsWhatItReadAndThePeriod) {
   EXPECT_EQ(outcome.filesWritten.size(), 6u);
 }
 
+TEST(Report, IgnoresTheLogsOwnBookkeepingRecords) {
+  // chain_start and sink_recovery carry the wall clock of the day the file was opened (here a
+  // year after the traffic): they must not stretch the period nor count as events.
+  ScratchDir dir("bookkeeping");
+  std::vector<std::string> lines = clinicLog();
+  json start = {{"event_type", "chain_start"}, {"schema_version", 1},
+                {"timestamp", "2026-06-01T00:00:00.000000Z"}, {"created", "2026-06-01T00:00:00.000000Z"},
+                {"file", "log.jsonl"}, {"predecessor", nullptr}, {"hash_algorithm", "sha256"},
+                {"chain", {{"prev_hash", std::string(64, 'a')}, {"hash", std::string(64, 'b')}}}};
+  json recovery = {{"event_type", "sink_recovery"}, {"schema_version", 1},
+                   {"timestamp", "2026-06-02T00:00:00.000000Z"},
+                   {"partial_line", {{"offset", 10}, {"bytes", 3}, {"sha256", std::string(64, 'c')}}},
+                   {"record_id", "gw:0123456789abcdef:1"}};
+  lines.insert(lines.begin(), start.dump());
+  lines.insert(lines.begin() + 4, recovery.dump());
+  writeLines(dir.file("log.jsonl"), lines);
+  ScratchDir plainDir("plain");
+  writeLines(plainDir.file("log.jsonl"), clinicLog());
+  ReportOutcome plain = run(plainDir, {plainDir.file("log.jsonl")});
+  ReportOutcome outcome = run(dir, {dir.file("log.jsonl")});
+  EXPECT_EQ(outcome.data.recordsRead, plain.data.recordsRead + 2);
+  EXPECT_EQ(outcome.data.recordsInPeriod, plain.data.recordsInPeriod);
+  EXPECT_EQ(outcome.data.encounters.size(), plain.data.encounters.size());
+  ASSERT_TRUE(outcome.data.lastRecord);
+  EXPECT_EQ(formatIsoSeconds(*outcome.data.lastRecord), "2025-03-12T12:00:00Z");
+  EXPECT_EQ(outcome.data.recordsByType["sink_recovery"], 1u);
+
+  // Within a period that only the bookkeeping records fall in, there is nothing.
+  ScratchDir laterDir("later");
+  writeLines(laterDir.file("log.jsonl"), lines);
+  ReportOutcome later = run(laterDir, {laterDir.file("log.jsonl")},
+                            ReportPeriod{*parseRfc3339("2026-05-01T00:00:00Z"), std::nullopt});
+  EXPECT_EQ(later.data.recordsInPeriod, 0u);
+  EXPECT_FALSE(later.data.firstRecord);
+  EXPECT_TRUE(later.data.encounters.empty());
+}
+
 TEST(Report, ServicesCsv) {
   ScratchDir dir("services");
   writeLines(dir.file("log.jsonl"), clinicLog());

@@ -160,6 +160,9 @@ TEST(SyslogSinkTcp, SpoolsWhileTheReceiverIsDownAndDeliversInOrderWhenItIsBack) 
   Counters down = (*sink)->counters();
   EXPECT_EQ(down.get("syslog.0.spooled"), 2u);
   EXPECT_EQ(down.get("syslog.0.spool_pending"), 2u);
+  // Two frames (header, structured data and the JSON: well over 50 bytes each) with their
+  // 4-byte length prefixes.
+  EXPECT_GT(down.get("syslog.0.spool_bytes"), 2u * 50u);
   EXPECT_EQ(down.get("syslog.0.sent"), 0u);
 
   // The receiver comes back on the same port (SO_REUSEADDR on a fresh listener).
@@ -190,6 +193,7 @@ TEST(SyslogSinkTcp, SpoolsWhileTheReceiverIsDownAndDeliversInOrderWhenItIsBack) 
   Counters up = (*sink)->counters();
   EXPECT_EQ(up.get("syslog.0.sent"), 3u);
   EXPECT_EQ(up.get("syslog.0.spool_pending"), 0u);
+  EXPECT_EQ(up.get("syslog.0.spool_bytes"), 0u);
 }
 
 TEST(SyslogSinkTcp, ResendsWhatWasSentJustBeforeTheReceiverClosed) {

@@ -1,0 +1,102 @@
+#pragma once
+// The serial half of the pipeline: everything that looks across flows. Device attribution
+// (inventory), device context (FaceTime sessions, iMessage attachment correlation), the policy,
+// encounters, interval counts and the records they make. It is fed, in packet order, what the
+// flow stages saw: side-channel facts (ARP, DHCP, mDNS, sender MACs), push activity, and flows
+// classified and ended. With one worker it runs on the packet thread; with several it has a
+// thread of its own and the sharded pipeline merges the workers' events back into packet order,
+// so its decisions do not depend on how flows were spread over workers.
+// Thread: one thread at a time.
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "baawatch/classify/attachment_correlator.hpp"
+#include "baawatch/classify/flow_classifier.hpp"
+#include "baawatch/classify/session_context.hpp"
+#include "baawatch/common/counters.hpp"
+#include "baawatch/daemon/snapshot.hpp"
+#include "baawatch/decode/dhcp_message.hpp"
+#include "baawatch/decode/dns_message.hpp"
+#include "baawatch/flow/flow.hpp"
+#include "baawatch/inventory/device_inventory.hpp"
+#include "baawatch/policy/encounter_tracker.hpp"
+#include "baawatch/policy/interval_counter.hpp"
+#include "baawatch/policy/policy_engine.hpp"
+#include "baawatch/sink/record_builder.hpp"
+#include "baawatch/sink/record_sink.hpp"
+
+namespace baawatch::daemon {
+
+// The endpoints of a packet of APNs push activity (AttachmentCorrelator::isPushActivity).
+struct PushActivity {
+  IpAddress client;
+  IpAddress server;
+  std::optional<decode::MacAddress> clientMac;
+  std::optional<decode::MacAddress> serverMac;
+  Timestamp time;
+};
+
+class DecisionStage {
+ public:
+  DecisionStage(const Snapshot& snapshot, sink::RecordSink& sink, std::string sensorName);
+  DecisionStage(const DecisionStage&) = delete;
+  DecisionStage& operator=(const DecisionStage&) = delete;
+
+  // Side channels, in packet order.
+  void observeSender(const IpAddress& address, const decode::MacAddress& mac, Timestamp time) {
+    inventory_.observeSender(address, mac, time);
+  }
+  void observeArp(const decode::ArpPacket& arp, Timestamp time) { inventory_.observeArp(arp, time); }
+  void observeDhcp(const decode::DhcpMessage& dhcp, Timestamp time) {
+    inventory_.observeDhcp(dhcp, time);
+  }
+  void observeMdns(const decode::DnsMessage& mdns, Timestamp time) {
+    inventory_.observeMdns(mdns, time);
+  }
+  void observePush(const PushActivity& push);
+
+  // A flow the classifier is done with. May set or refine `facts.verdict` (attachment
+  // correlation, device context); returns true when it did, so a caller holding a copy of the
+  // facts keeps the decided ones for the flow's end.
+  bool onClassified(const flow::Flow& flow, classify::FlowFacts& facts, Timestamp time);
+  // A flow leaving the flow table; `facts` as decided (null for flows never classified).
+  void onFlowEnd(const flow::Flow& flow, const classify::FlowFacts* facts,
+                 flow::FlowEndReason reason, Timestamp endTime);
+
+  // Once a packet-second, after the flow stages expired their idle flows.
+  void housekeeping(Timestamp now);
+  // End of input or shutdown, after the flow stages drained: every open encounter and interval.
+  void flushAll();
+  void writeStats(const Counters& counters, Timestamp time, bool final);
+  void flushSink() { sink_.flush(); }
+
+  // SIGHUP: the new policy (and catalog, for attachment correlation) from now on.
+  void replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged);
+
+  // policy.*, inventory.*, classify.attachment_possible, classify.context_refined.
+  Counters counters() const;
+
+ private:
+  struct FlowPolicyState {
+    std::string encounterKey;  // empty when the flow makes no encounter
+    inventory::Device device;
+    bool deviceIsClient = true;
+  };
+
+  sink::RecordSink& sink_;
+  std::string sensorName_;
+  bool flowRecords_ = false;
+  sink::RecordBuilder builder_;
+  inventory::DeviceInventory inventory_;
+  classify::SessionContext sessions_;
+  classify::AttachmentCorrelator attachments_;
+  policy::PolicyEngine policyEngine_;
+  policy::EncounterTracker encounters_;
+  policy::IntervalCounter intervalCounts_;
+  std::unordered_map<std::uint64_t, FlowPolicyState> flowPolicy_;
+  Counters counters_;
+  Counters retiredPolicyCounters_;  // of policy engines replaced by reloads, so totals never shrink
+};
+
+}  // namespace baawatch::daemon

@@ -1,0 +1,125 @@
+#include "flow_stage.hpp"
+
+#include <algorithm>
+
+#include "baawatch/decode/dns_message.hpp"
+
+namespace baawatch::daemon {
+namespace {
+
+flow::FlowTableOptions flowOptions(const FlowSettings& settings, unsigned shards) {
+  flow::FlowTableOptions options;
+  // The cap bounds the whole process: each of N shards holds its share.
+  options.maxFlows = std::max<std::uint32_t>(1, settings.maxFlows / std::max(1u, shards));
+  options.tcpSynTimeout = settings.tcpSynTimeout;
+  options.tcpEstablishedTimeout = settings.tcpEstablishedTimeout;
+  options.tcpClosedTimeout = settings.tcpClosedTimeout;
+  options.udpTimeout = settings.udpTimeout;
+  options.otherTimeout = settings.otherTimeout;
+  return options;
+}
+
+classify::ClassifierOptions classifierOptions(const Settings& settings) {
+  classify::ClassifierOptions options;
+  options.ndpiPacketBudget = settings.flows.ndpiPacketBudget;
+  options.dnsCache.maxEntries = settings.dnsCache.maxEntries;
+  options.dnsCache.minTtl = settings.dnsCache.minTtl;
+  options.dnsCache.maxTtl = settings.dnsCache.maxTtl;
+  return options;
+}
+
+bool isDhcp(const decode::DecodedPacket& packet) {
+  return packet.transport == decode::Transport::kUdp &&
+         ((packet.sourcePort == 68 && packet.destinationPort == 67) ||
+          (packet.sourcePort == 67 && packet.destinationPort == 68));
+}
+
+bool isMdns(const decode::DecodedPacket& packet) {
+  return packet.transport == decode::Transport::kUdp &&
+         (packet.sourcePort == 5353 || packet.destinationPort == 5353);
+}
+
+}  // namespace
+
+bool isDnsCandidate(const decode::DecodedPacket& packet) {
+  if (packet.transport != decode::Transport::kUdp && packet.transport != decode::Transport::kTcp)
+    return false;
+  return packet.sourcePort == 53 && !isDhcp(packet) && !isMdns(packet);
+}
+
+FlowStage::FlowStage(const Snapshot& snapshot, FlowEvents& events, unsigned shards)
+    : events_(events),
+      classifierOptions_(classifierOptions(snapshot.settings)),
+      classifier_(std::make_unique<classify::FlowClassifier>(snapshot.catalog, classifierOptions_)),
+      pushDetector_(snapshot.catalog),
+      flows_(flowOptions(snapshot.settings.flows, shards),
+             [this](flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime) {
+               onFlowEnd(flow, reason, endTime);
+             }) {}
+
+void FlowStage::track(const decode::DecodedPacket& packet, std::uint64_t packetNumber) {
+  if (isDnsCandidate(packet)) observeDns(packet, true);
+  auto tracked = flows_.track(packet);
+  flow::Flow& flow = *tracked.flow;
+  if (tracked.created) flow.id = packetNumber;
+  if (pushDetector_.isPushActivity(packet)) {
+    events_.pushActivity(
+        PushActivity{flow.client, flow.server, flow.clientMac, flow.serverMac, packet.time});
+  }
+  if (classifier_->onPacket(flow, packet, tracked.direction)) {
+    if (classify::FlowFacts* facts = classify::FlowClassifier::mutableFacts(flow)) {
+      events_.classified(flow, *facts, packet.time);
+    }
+  }
+}
+
+void FlowStage::observeDnsOnly(const decode::DecodedPacket& packet) { observeDns(packet, false); }
+
+void FlowStage::observeDns(const decode::DecodedPacket& packet, bool countErrors) {
+  std::span<const std::uint8_t> message = packet.payload;
+  // DNS over TCP prefixes each message with its length (RFC 1035 §4.2.2); only messages that
+  // start a segment are read.
+  if (packet.transport == decode::Transport::kTcp) {
+    message = message.size() > 2 ? message.subspan(2) : std::span<const std::uint8_t>{};
+  }
+  if (message.empty()) return;
+  auto dns = decode::parseDnsMessage(message);
+  if (dns) {
+    if (dns->isResponse) classifier_->observeDnsResponse(packet.destination, *dns, packet.time);
+  } else if (countErrors) {
+    counters_.add(decode::counterName(dns.error()));
+  }
+}
+
+void FlowStage::onFlowEnd(flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime) {
+  if (classifier_->onFlowEnd(flow)) {
+    if (classify::FlowFacts* facts = classify::FlowClassifier::mutableFacts(flow)) {
+      events_.classified(flow, *facts, endTime);
+    }
+  }
+  events_.ended(flow, classify::FlowClassifier::facts(flow), reason, endTime);
+}
+
+void FlowStage::replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged) {
+  if (!signaturesChanged) return;
+  // Open flows keep their per-flow state (their nDPI flow structs free themselves and verdicts
+  // hold their own catalog); only the engine that judges what comes next changes, and its DNS
+  // cache starts empty.
+  retiredClassifierCounters_.merge(classifier_->counters());
+  classifierOptions_ = classifierOptions(snapshot.settings);
+  classifier_ = std::make_unique<classify::FlowClassifier>(snapshot.catalog, classifierOptions_);
+  pushDetector_ = classify::AttachmentCorrelator(snapshot.catalog);
+}
+
+Counters FlowStage::counters(bool withDnsCache) const {
+  Counters merged;
+  merged.merge(counters_);
+  merged.merge(flows_.counters());
+  merged.merge(classifier_->counters());
+  merged.merge(retiredClassifierCounters_);
+  if (withDnsCache) merged.merge(classifier_->dnsCache().counters());
+  merged.add("flow.active", flows_.size());
+  return merged;
+}
+
+}  // namespace baawatch::daemon

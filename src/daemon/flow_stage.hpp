@@ -1,0 +1,69 @@
+#pragma once
+// The per-flow half of the pipeline for the flows of one shard: the flow table and the
+// classification chain (nDPI, signatures, behaviour), plus the DNS cache the classifier reads.
+// What it learns goes to a FlowEvents: the decision stage itself with one worker, a queue to the
+// decision thread with several. Private to the daemon stage.
+// Thread: one thread at a time (a worker owns its flow stage and its nDPI module).
+#include <cstdint>
+#include <memory>
+
+#include "baawatch/classify/attachment_correlator.hpp"
+#include "baawatch/classify/flow_classifier.hpp"
+#include "baawatch/common/counters.hpp"
+#include "baawatch/daemon/decision_stage.hpp"
+#include "baawatch/daemon/snapshot.hpp"
+#include "baawatch/decode/packet.hpp"
+#include "baawatch/flow/flow_table.hpp"
+
+namespace baawatch::daemon {
+
+class FlowEvents {
+ public:
+  virtual ~FlowEvents() = default;
+  virtual void pushActivity(const PushActivity& push) = 0;
+  // `facts` may be changed by the receiver (the decision stage decides the final verdict).
+  virtual void classified(flow::Flow& flow, classify::FlowFacts& facts, Timestamp time) = 0;
+  virtual void ended(flow::Flow& flow, const classify::FlowFacts* facts,
+                     flow::FlowEndReason reason, Timestamp endTime) = 0;
+};
+
+// Whether a decoded packet is a DNS response the classifier's cache should see: from port 53,
+// and not DHCP or mDNS (which the inventory reads instead).
+bool isDnsCandidate(const decode::DecodedPacket& packet);
+
+class FlowStage {
+ public:
+  // `shards`: how many flow stages share the configured flow cap (each gets its part).
+  FlowStage(const Snapshot& snapshot, FlowEvents& events, unsigned shards = 1);
+  FlowStage(const FlowStage&) = delete;
+  FlowStage& operator=(const FlowStage&) = delete;
+
+  // One packet of a flow of this shard. `packetNumber` (1-based, in capture order over every
+  // input) becomes the id of a flow it opens, so flow ids do not depend on the number of workers.
+  void track(const decode::DecodedPacket& packet, std::uint64_t packetNumber);
+  // A DNS response of another shard's flow: it feeds this shard's DNS cache only. Parse errors
+  // are counted by the owning shard.
+  void observeDnsOnly(const decode::DecodedPacket& packet);
+
+  void expire(Timestamp now) { flows_.expire(now); }
+  void drain(Timestamp now) { flows_.drain(now); }
+  void replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged);
+
+  // flow.*, classify.*, decode errors of DNS/TLS, flow.active; with the DNS cache's counters
+  // when `withDnsCache` (every shard's cache sees every answer: count them once).
+  Counters counters(bool withDnsCache) const;
+
+ private:
+  void observeDns(const decode::DecodedPacket& packet, bool countErrors);
+  void onFlowEnd(flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime);
+
+  FlowEvents& events_;
+  classify::ClassifierOptions classifierOptions_;
+  std::unique_ptr<classify::FlowClassifier> classifier_;  // replaced when signatures change
+  classify::AttachmentCorrelator pushDetector_;            // only isPushActivity() is used here
+  Counters counters_;
+  Counters retiredClassifierCounters_;
+  flow::FlowTable flows_;  // last: its end handler uses the members above
+};
+
+}  // namespace baawatch::daemon

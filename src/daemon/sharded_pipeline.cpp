@@ -1,0 +1,692 @@
+#include "sharded_pipeline.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "baawatch/daemon/decision_stage.hpp"
+#include "baawatch/inventory/device_inventory.hpp"
+#include "flow_stage.hpp"
+#include "packet_front.hpp"
+
+namespace baawatch::daemon {
+namespace {
+
+// Packets between two sync markers: how far the decision thread may lag behind the dispatcher
+// in a busy second, and how many events a chunk holds.
+constexpr std::uint64_t kSyncEvery = 1024;
+// Housekeeping passes (packet-seconds) between two sweeps of the initiator table.
+constexpr std::uint64_t kSweepEvery = 16;
+// Items a worker's input ring holds (a power of two).
+constexpr std::uint32_t kRingSlots = 4096;
+// Chunks a worker may have published that the decision thread has not taken yet before it waits:
+// bounds the memory held in events when the decision thread is the slower side.
+constexpr std::size_t kMaxPendingChunks = 64;
+
+// ---- Dispatcher -> worker: a bounded single-producer single-consumer ring. --------------------
+
+enum class ItemKind : std::uint8_t {
+  kPacket,        // a packet of one of this worker's flows
+  kDnsOnly,       // a DNS answer of another worker's flow: feeds the DNS cache only
+  kSync,          // publish the chunk of events made so far
+  kHousekeeping,  // expire idle flows at `time`, then publish (with counters when `stats`)
+  kStats,         // publish with counters (SIGUSR1)
+  kReload,        // a new snapshot from here on
+  kFinish,        // drain every flow at `time`, publish with counters, stop
+};
+
+struct WorkItem {
+  ItemKind kind = ItemKind::kPacket;
+  std::uint64_t seq = 0;
+  std::uint64_t packetNumber = 0;
+  decode::DecodedPacket packet;       // its spans point into `bytes`
+  std::vector<std::uint8_t> bytes;    // the IP datagram (capacity kept from slot to slot)
+  Timestamp time{};
+  bool stats = false;
+  std::shared_ptr<const Snapshot> snapshot;
+  bool signaturesChanged = false;
+};
+
+class WorkRing {
+ public:
+  WorkRing() : slots_(kRingSlots) {}
+
+  // Producer side.
+  WorkItem& claim() {
+    while (tail_ - cachedHead_ >= kRingSlots) {
+      cachedHead_ = head_.load(std::memory_order_acquire);
+      if (tail_ - cachedHead_ >= kRingSlots) head_.wait(cachedHead_, std::memory_order_acquire);
+    }
+    return slots_[tail_ & (kRingSlots - 1)];
+  }
+  void publish() {
+    ++tail_;
+    published_.store(tail_, std::memory_order_release);
+    published_.notify_one();
+  }
+
+  // Consumer side.
+  WorkItem& front() {
+    while (head_.load(std::memory_order_relaxed) == cachedTail_) {
+      cachedTail_ = published_.load(std::memory_order_acquire);
+      if (head_.load(std::memory_order_relaxed) == cachedTail_) {
+        published_.wait(cachedTail_, std::memory_order_acquire);
+      }
+    }
+    return slots_[head_.load(std::memory_order_relaxed) & (kRingSlots - 1)];
+  }
+  void pop() {
+    head_.store(head_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    head_.notify_one();
+  }
+
+ private:
+  std::vector<WorkItem> slots_;
+  // Positions count up and wrap; their difference is what matters (unsigned arithmetic).
+  alignas(64) std::atomic<std::uint32_t> head_{0};       // next to consume
+  alignas(64) std::atomic<std::uint32_t> published_{0};  // next to produce, as the consumer sees it
+  alignas(64) std::uint32_t tail_ = 0;                    // producer's own
+  std::uint32_t cachedHead_ = 0;
+  alignas(64) std::uint32_t cachedTail_ = 0;              // consumer's own
+};
+
+// ---- Streams -> decision thread: chunks of events. ---------------------------------------------
+
+struct SenderSeen {
+  IpAddress address;
+  decode::MacAddress mac{};
+};
+struct MdnsSeen {
+  decode::DnsMessage message;
+};
+struct FlowClassified {
+  flow::Flow flow;
+  classify::FlowFacts facts;
+};
+struct FlowEnded {
+  flow::Flow flow;
+  std::optional<classify::FlowFacts> facts;
+  flow::FlowEndReason reason = flow::FlowEndReason::kIdle;
+};
+struct WorkerCounters {
+  Counters counters;
+};
+// Actions of the decision stage itself, made by the dispatcher at a marker (phase kAction: after
+// every worker's events of that marker). `front` holds the dispatcher's counters at the marker.
+struct HousekeepingAction {
+  bool stats = false;
+  Counters front;
+};
+struct StatsAction {
+  Counters front;
+};
+struct FinishAction {
+  Counters front;
+};
+struct ReloadAction {
+  std::shared_ptr<const Snapshot> snapshot;
+  bool signaturesChanged = false;
+};
+
+using EventBody = std::variant<SenderSeen, decode::ArpPacket, decode::DhcpMessage, MdnsSeen,
+                               PushActivity, FlowClassified, FlowEnded, WorkerCounters,
+                               HousekeepingAction, StatsAction, FinishAction, ReloadAction>;
+
+enum Phase : std::uint8_t { kPacketPhase = 0, kMarkerPhase = 1, kActionPhase = 2 };
+
+struct Event {
+  std::uint64_t seq = 0;
+  std::uint8_t phase = kPacketPhase;
+  Timestamp time{};
+  EventBody body;
+};
+
+struct Chunk {
+  std::uint64_t markerSeq = 0;
+  std::vector<Event> events;
+};
+
+// The flow without its per-flow classifier state (which stays with the worker).
+flow::Flow detachedCopy(const flow::Flow& source) {
+  flow::Flow copy;
+  copy.id = source.id;
+  copy.key = source.key;
+  copy.client = source.client;
+  copy.server = source.server;
+  copy.clientPort = source.clientPort;
+  copy.serverPort = source.serverPort;
+  copy.protocol = source.protocol;
+  copy.vlan = source.vlan;
+  copy.clientMac = source.clientMac;
+  copy.serverMac = source.serverMac;
+  copy.firstSeen = source.firstSeen;
+  copy.lastSeen = source.lastSeen;
+  copy.toServer = source.toServer;
+  copy.toClient = source.toClient;
+  copy.tcpState = source.tcpState;
+  copy.finToServer = source.finToServer;
+  copy.finToClient = source.finToClient;
+  return copy;
+}
+
+// Copies a decoded packet's datagram into `item` and points the copy's spans at it.
+void copyPacket(const decode::DecodedPacket& packet, WorkItem& item) {
+  std::span<const std::uint8_t> datagram = packet.ipPacket;
+  item.bytes.assign(datagram.begin(), datagram.end());
+  // One huge (GRO) packet must not leave a slot holding its buffer for good.
+  constexpr std::size_t kKeptCapacity = 16384;
+  if (item.bytes.capacity() > kKeptCapacity && item.bytes.size() <= kKeptCapacity) {
+    item.bytes.shrink_to_fit();
+  }
+  item.packet = packet;
+  std::span<const std::uint8_t> copied(item.bytes.data(), item.bytes.size());
+  item.packet.ipPacket = copied;
+  const std::uint8_t* begin = datagram.data();
+  const std::uint8_t* payload = packet.payload.data();
+  if (!packet.payload.empty() && begin != nullptr && payload >= begin &&
+      payload + packet.payload.size() <= begin + datagram.size()) {
+    item.packet.payload =
+        copied.subspan(static_cast<std::size_t>(payload - begin), packet.payload.size());
+  } else {
+    item.packet.payload = {};
+  }
+}
+
+class ShardedPipeline final : public PacketPipeline, private FrontObserver {
+ public:
+  ShardedPipeline(Snapshot snapshot, sink::RecordSink& sink, std::string sensorName,
+                  unsigned workerCount)
+      : snapshot_(std::move(snapshot)),
+        front_(snapshot_.policy),
+        shardClinical_(snapshot_.policy),
+        decision_(snapshot_, sink, std::move(sensorName)),
+        streams_(workerCount + 1) {
+    std::random_device random;
+    hash_.seed = (static_cast<std::uint64_t>(random()) << 32) | random();
+    initiators_ = decltype(initiators_)(0, hash_);
+    initiatorCapacity_ = snapshot_.settings.flows.maxFlows;
+    workers_.reserve(workerCount);
+    for (unsigned index = 0; index < workerCount; ++index) {
+      workers_.push_back(std::make_unique<Worker>(snapshot_, index, workerCount));
+    }
+    for (auto& worker : workers_) {
+      worker->thread = std::thread([this, raw = worker.get()] { runWorker(*raw); });
+    }
+    decisionThread_ = std::thread([this] { runDecision(); });
+  }
+
+  ~ShardedPipeline() override {
+    if (!finished_) finish();
+  }
+
+  void process(const capture::RawPacket& packet) override {
+    front_.process(packet, *this);
+    if (front_.housekeepingDue()) {
+      housekeeping();
+    } else if (++sinceSync_ >= kSyncEvery) {
+      broadcastMarker(ItemKind::kSync);
+    }
+  }
+
+  void finish() override {
+    if (finished_) return;
+    finished_ = true;
+    std::uint64_t seq = broadcastMarker(ItemKind::kFinish, front_.now());
+    dispatcherEvent(seq, kActionPhase, FinishAction{frontCounters()}, front_.now());
+    publishDispatcherChunk(seq);
+    for (auto& worker : workers_) worker->thread.join();
+    decisionThread_.join();
+  }
+
+  Counters counters() const override {
+    std::lock_guard lock(countersMutex_);
+    if (lastStats_) return *lastStats_;
+    return frontCounters();
+  }
+
+  void countCaptureEvent(std::string_view name) override { counters_.add(name); }
+
+  void tick(Timestamp now) override {
+    front_.advanceTo(now);
+    if (front_.housekeepingDue()) {
+      housekeeping();
+    } else if (sinceSync_ > 0) {
+      // A quiet wire: let the decision thread catch up with what was captured.
+      broadcastMarker(ItemKind::kSync);
+    }
+  }
+
+  void writeStats() override {
+    std::uint64_t seq = broadcastMarker(ItemKind::kStats, front_.now());
+    dispatcherEvent(seq, kActionPhase, StatsAction{frontCounters()}, front_.now());
+    publishDispatcherChunk(seq);
+  }
+
+  void addCounterSource(std::function<Counters()> source) override {
+    counterSources_.push_back(std::move(source));
+  }
+
+  void replaceSnapshot(Snapshot snapshot) override {
+    bool signaturesChanged = snapshot.catalog->version != snapshot_.catalog->version;
+    snapshot_ = std::move(snapshot);
+    front_.replacePolicy(snapshot_.policy);
+    auto shared = std::make_shared<const Snapshot>(snapshot_);
+    std::uint64_t seq = nextSeq_++;
+    for (auto& worker : workers_) {
+      WorkItem& item = worker->ring.claim();
+      item.kind = ItemKind::kReload;
+      item.seq = seq;
+      item.snapshot = shared;
+      item.signaturesChanged = signaturesChanged;
+      worker->ring.publish();
+    }
+    sinceSync_ = 0;
+    dispatcherEvent(seq, kActionPhase, ReloadAction{shared, signaturesChanged});
+    publishDispatcherChunk(seq);
+    if (signaturesChanged) counters_.add("daemon.reload.classifier_rebuilt");
+    counters_.add("daemon.reload.applied");
+  }
+
+  const Snapshot& snapshot() const override { return snapshot_; }
+
+ private:
+  struct Worker final : FlowEvents {
+    Worker(const Snapshot& snapshot, unsigned workerIndex, unsigned workerCount)
+        : index(workerIndex), stage(snapshot, *this, workerCount) {}
+
+    void pushActivity(const PushActivity& push) override {
+      add(Event{seq, phase, push.time, push});
+    }
+    void classified(flow::Flow& flow, classify::FlowFacts& facts, Timestamp time) override {
+      add(Event{seq, phase, time, FlowClassified{detachedCopy(flow), facts}});
+    }
+    void ended(flow::Flow& flow, const classify::FlowFacts* facts, flow::FlowEndReason reason,
+               Timestamp endTime) override {
+      std::optional<classify::FlowFacts> copied;
+      if (facts != nullptr) copied = *facts;
+      add(Event{seq, phase, endTime, FlowEnded{detachedCopy(flow), std::move(copied), reason}});
+    }
+    void add(Event event) { chunk.events.push_back(std::move(event)); }
+
+    unsigned index;
+    FlowStage stage;
+    WorkRing ring;
+    Chunk chunk;
+    std::uint64_t seq = 0;        // of the item being processed
+    std::uint8_t phase = kPacketPhase;
+    std::thread thread;
+  };
+
+  // ---- Dispatcher (the calling thread). ----
+
+  // FrontObserver: side channels become events of the dispatcher's stream; flow packets go to
+  // their worker.
+  void arp(const decode::ArpPacket& arp, Timestamp time) override {
+    senderFilter_.observeArp(arp);
+    dispatcherEvent(nextSeq_++, kPacketPhase, arp, time);
+  }
+  void sender(const IpAddress& address, const decode::MacAddress& mac, Timestamp time) override {
+    // One event per change of what the inventory knows, not one per packet.
+    if (senderFilter_.observeSender(address, mac)) {
+      pending_.push_back(Event{0, kPacketPhase, time, SenderSeen{address, mac}});
+    }
+  }
+  void dhcp(const decode::DhcpMessage& dhcp, Timestamp time) override {
+    senderFilter_.observeDhcp(dhcp);
+    pending_.push_back(Event{0, kPacketPhase, time, dhcp});
+  }
+  void mdns(const decode::DnsMessage& mdns, Timestamp time) override {
+    pending_.push_back(Event{0, kPacketPhase, time, MdnsSeen{mdns}});
+  }
+  void flowPacket(const decode::DecodedPacket& packet, std::uint64_t packetNumber) override {
+    std::uint64_t seq = nextSeq_++;
+    flushPendingSideChannels(seq);
+    Worker& owner = *workers_[shardOf(packet)];
+    WorkItem& item = owner.ring.claim();
+    item.kind = ItemKind::kPacket;
+    item.seq = seq;
+    item.packetNumber = packetNumber;
+    copyPacket(packet, item);
+    owner.ring.publish();
+    if (isDnsCandidate(packet)) {
+      for (auto& worker : workers_) {
+        if (worker.get() == &owner) continue;
+        WorkItem& copy = worker->ring.claim();
+        copy.kind = ItemKind::kDnsOnly;
+        copy.seq = seq;
+        copyPacket(packet, copy);
+        worker->ring.publish();
+      }
+    }
+  }
+
+  // The worker of a packet's flow: a symmetric hash of the device side of its key, the clinic
+  // address (and VLAN) when exactly one endpoint is clinical. So all flows of one device meet in
+  // one worker, where nDPI's own caches (keyed by the client address: its Teams, Zoom and STUN
+  // caches) see them together as they would with one worker. A flow between two clinic hosts
+  // (or two outside ones) goes by its initiator, remembered for the flow's life.
+  unsigned shardOf(const decode::DecodedPacket& packet) {
+    flow::FlowKey key = flow::FlowKey::fromPacket(packet);
+    bool lowClinical = shardClinical_.isClinical(key.lowAddress);
+    bool highClinical = shardClinical_.isClinical(key.highAddress);
+    flow::FlowKey deviceSide;
+    deviceSide.vlan = key.vlan;
+    if (lowClinical != highClinical) {
+      deviceSide.lowAddress = lowClinical ? key.lowAddress : key.highAddress;
+    } else {
+      deviceSide.lowAddress = initiatorOf(key, packet);
+    }
+    return static_cast<unsigned>(hash_(deviceSide) % workers_.size());
+  }
+
+  const IpAddress& initiatorOf(const flow::FlowKey& key, const decode::DecodedPacket& packet) {
+    auto it = initiators_.find(key);
+    if (it == initiators_.end()) {
+      if (initiators_.size() >= initiatorCapacity_) {
+        // Flood of flows between hosts on one side: the lower address stands in. A flow that
+        // began while the table was full may then meet its initiator's entry later and move;
+        // counted, so the stats say when that could have happened.
+        counters_.add("dispatch.initiator_table_full");
+        return key.lowAddress;
+      }
+      it = initiators_.emplace(key, Initiator{packet.source, {}}).first;
+    }
+    it->second.lastSeen = packet.time;
+    return it->second.address;
+  }
+
+  // Forgets initiators of flows idle for longer than any worker keeps such a flow, plus slack
+  // for the sweep's period, so an entry always outlives the flow it places.
+  void sweepInitiators() {
+    if (++housekeepingPasses_ % kSweepEvery != 0) return;
+    const FlowSettings& flows = snapshot_.settings.flows;
+    double tcp = std::max({flows.tcpSynTimeout, flows.tcpEstablishedTimeout, flows.tcpClosedTimeout});
+    auto keepFor = [&](std::uint8_t protocol) {
+      double seconds = protocol == 6 ? tcp : protocol == 17 ? flows.udpTimeout : flows.otherTimeout;
+      return static_cast<Microseconds>((seconds + kSweepEvery + 1) * 1e6);
+    };
+    Microseconds now = front_.now().micros;
+    std::erase_if(initiators_, [&](const auto& entry) {
+      return entry.second.lastSeen.micros + keepFor(entry.first.protocol) < now;
+    });
+  }
+
+  // Side channels seen on a packet that then goes to a worker carry that packet's number, so
+  // they come before its flow's events; those on a packet that does not (a later fragment) get
+  // their own.
+  void flushPendingSideChannels(std::uint64_t seq) {
+    for (Event& event : pending_) {
+      event.seq = seq;
+      dispatcherChunk_.events.push_back(std::move(event));
+    }
+    pending_.clear();
+  }
+
+  void dispatcherEvent(std::uint64_t seq, std::uint8_t phase, EventBody body, Timestamp time = {}) {
+    flushPendingSideChannels(seq);
+    dispatcherChunk_.events.push_back(Event{seq, phase, time, std::move(body)});
+  }
+
+  // Sends a marker to every worker; returns its sequence number. Side channels still pending
+  // (of a packet that went to no worker) take a number just before it.
+  std::uint64_t broadcastMarker(ItemKind kind, Timestamp time = {}, bool stats = false) {
+    if (!pending_.empty()) flushPendingSideChannels(nextSeq_++);
+    std::uint64_t seq = nextSeq_++;
+    for (auto& worker : workers_) {
+      WorkItem& item = worker->ring.claim();
+      item.kind = kind;
+      item.seq = seq;
+      item.time = time;
+      item.stats = stats;
+      item.snapshot.reset();
+      worker->ring.publish();
+    }
+    sinceSync_ = 0;
+    if (kind == ItemKind::kSync) publishDispatcherChunk(seq);
+    return seq;
+  }
+
+  void housekeeping() {
+    sweepInitiators();
+    bool stats = front_.statsDue(snapshot_.settings.output.statsInterval);
+    std::uint64_t seq = broadcastMarker(ItemKind::kHousekeeping, front_.now(), stats);
+    HousekeepingAction action{stats, {}};
+    if (stats) action.front = frontCounters();
+    dispatcherEvent(seq, kActionPhase, std::move(action), front_.now());
+    publishDispatcherChunk(seq);
+  }
+
+  Counters frontCounters() const {
+    Counters merged;
+    merged.merge(front_.counters());
+    merged.merge(counters_);
+    for (const auto& source : counterSources_) merged.merge(source());
+    return merged;
+  }
+
+  void publishDispatcherChunk(std::uint64_t markerSeq) {
+    dispatcherChunk_.markerSeq = markerSeq;
+    publish(0, std::move(dispatcherChunk_), false);
+    dispatcherChunk_ = Chunk{};
+  }
+
+  // ---- Streams. Stream 0 is the dispatcher's, stream i+1 worker i's. ----
+
+  void publish(std::size_t stream, Chunk chunk, bool bounded) {
+    std::unique_lock lock(publishMutex_);
+    if (bounded) {
+      roomForChunks_.wait(lock, [&] { return streams_[stream].size() < kMaxPendingChunks; });
+    }
+    streams_[stream].push_back(std::move(chunk));
+    chunksReady_.notify_one();
+  }
+
+  void runWorker(Worker& worker) {
+    for (;;) {
+      WorkItem& item = worker.ring.front();
+      worker.seq = item.seq;
+      worker.phase = kPacketPhase;
+      bool stop = false;
+      switch (item.kind) {
+        case ItemKind::kPacket: worker.stage.track(item.packet, item.packetNumber); break;
+        case ItemKind::kDnsOnly: worker.stage.observeDnsOnly(item.packet); break;
+        case ItemKind::kSync: publishWorkerChunk(worker, false); break;
+        case ItemKind::kHousekeeping:
+          worker.phase = kMarkerPhase;
+          worker.stage.expire(item.time);
+          publishWorkerChunk(worker, item.stats);
+          break;
+        case ItemKind::kStats:
+          worker.phase = kMarkerPhase;
+          publishWorkerChunk(worker, true);
+          break;
+        case ItemKind::kReload:
+          worker.stage.replaceSnapshot(*item.snapshot, item.signaturesChanged);
+          item.snapshot.reset();
+          publishWorkerChunk(worker, false);
+          break;
+        case ItemKind::kFinish:
+          worker.phase = kMarkerPhase;
+          worker.stage.drain(item.time);
+          publishWorkerChunk(worker, true);
+          stop = true;
+          break;
+      }
+      worker.ring.pop();
+      if (stop) return;
+    }
+  }
+
+  void publishWorkerChunk(Worker& worker, bool withCounters) {
+    if (withCounters) {
+      // Every worker's DNS cache sees every answer: count the cache once.
+      worker.add(Event{worker.seq, kMarkerPhase, {},
+                       WorkerCounters{worker.stage.counters(worker.index == 0)}});
+    }
+    worker.chunk.markerSeq = worker.seq;
+    publish(worker.index + 1, std::move(worker.chunk), true);
+    worker.chunk = Chunk{};
+  }
+
+  // ---- Decision thread. ----
+
+  void runDecision() {
+    std::vector<Chunk> current(streams_.size());
+    struct Ref {
+      std::uint64_t seq;
+      std::uint8_t phase;
+      std::size_t stream;
+      std::size_t index;
+    };
+    std::vector<Ref> order;
+    for (;;) {
+      {
+        std::unique_lock lock(publishMutex_);
+        chunksReady_.wait(lock, [&] {
+          return std::all_of(streams_.begin(), streams_.end(),
+                             [](const std::deque<Chunk>& chunks) { return !chunks.empty(); });
+        });
+        for (std::size_t stream = 0; stream < streams_.size(); ++stream) {
+          current[stream] = std::move(streams_[stream].front());
+          streams_[stream].pop_front();
+          // Every stream publishes one chunk per marker, in marker order.
+          assert(current[stream].markerSeq == current[0].markerSeq);
+        }
+        roomForChunks_.notify_all();
+      }
+      order.clear();
+      for (std::size_t stream = 0; stream < current.size(); ++stream) {
+        const auto& events = current[stream].events;
+        for (std::size_t index = 0; index < events.size(); ++index) {
+          order.push_back(Ref{events[index].seq, events[index].phase, stream, index});
+        }
+      }
+      // Each stream's events are already in order; sorting the refs interleaves them by
+      // (sequence, phase), the dispatcher's side channels first, then workers by index.
+      std::stable_sort(order.begin(), order.end(), [](const Ref& a, const Ref& b) {
+        if (a.seq != b.seq) return a.seq < b.seq;
+        if (a.phase != b.phase) return a.phase < b.phase;
+        return a.stream < b.stream;
+      });
+      bool finished = false;
+      for (const Ref& ref : order) {
+        finished = apply(current[ref.stream].events[ref.index]) || finished;
+      }
+      if (finished) return;
+    }
+  }
+
+  // Returns true after the finish action.
+  bool apply(Event& event) {
+    return std::visit(
+        [&](auto& body) -> bool {
+          using Body = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<Body, SenderSeen>) {
+            decision_.observeSender(body.address, body.mac, event.time);
+          } else if constexpr (std::is_same_v<Body, decode::ArpPacket>) {
+            decision_.observeArp(body, event.time);
+          } else if constexpr (std::is_same_v<Body, decode::DhcpMessage>) {
+            decision_.observeDhcp(body, event.time);
+          } else if constexpr (std::is_same_v<Body, MdnsSeen>) {
+            decision_.observeMdns(body.message, event.time);
+          } else if constexpr (std::is_same_v<Body, PushActivity>) {
+            decision_.observePush(body);
+          } else if constexpr (std::is_same_v<Body, FlowClassified>) {
+            // The decision may set or refine the verdict; the worker's copy of the facts does not
+            // see that, so the decided facts wait here for the flow's end.
+            if (decision_.onClassified(body.flow, body.facts, event.time)) {
+              decidedFacts_[body.flow.id] = std::move(body.facts);
+            }
+          } else if constexpr (std::is_same_v<Body, FlowEnded>) {
+            auto decided = decidedFacts_.find(body.flow.id);
+            const classify::FlowFacts* facts = body.facts ? &*body.facts : nullptr;
+            if (decided != decidedFacts_.end()) facts = &decided->second;
+            decision_.onFlowEnd(body.flow, facts, body.reason, event.time);
+            if (decided != decidedFacts_.end()) decidedFacts_.erase(decided);
+          } else if constexpr (std::is_same_v<Body, WorkerCounters>) {
+            workerCounters_.merge(body.counters);
+          } else if constexpr (std::is_same_v<Body, HousekeepingAction>) {
+            decision_.housekeeping(event.time);
+            if (body.stats) writeMergedStats(body.front, event.time, false);
+          } else if constexpr (std::is_same_v<Body, StatsAction>) {
+            writeMergedStats(body.front, event.time, false);
+          } else if constexpr (std::is_same_v<Body, FinishAction>) {
+            decision_.flushAll();
+            writeMergedStats(body.front, event.time, true);
+            decision_.flushSink();
+            return true;
+          } else if constexpr (std::is_same_v<Body, ReloadAction>) {
+            decision_.replaceSnapshot(*body.snapshot, body.signaturesChanged);
+          }
+          return false;
+        },
+        event.body);
+  }
+
+  void writeMergedStats(const Counters& front, Timestamp time, bool final) {
+    Counters merged;
+    merged.merge(front);
+    merged.merge(workerCounters_);
+    merged.merge(decision_.counters());
+    workerCounters_ = Counters{};
+    decision_.writeStats(merged, time, final);
+    std::lock_guard lock(countersMutex_);
+    lastStats_ = std::move(merged);
+  }
+
+  // Dispatcher-owned.
+  Snapshot snapshot_;
+  PacketFront front_;
+  // The clinical networks that place flows on workers: those of the first snapshot, for good, so
+  // a reload never splits an open flow between two workers.
+  policy::PolicyEngine shardClinical_;
+  inventory::SenderChangeFilter senderFilter_;
+  flow::FlowKeyHash hash_;
+  struct Initiator {
+    IpAddress address;
+    Timestamp lastSeen;
+  };
+  std::unordered_map<flow::FlowKey, Initiator, flow::FlowKeyHash> initiators_;
+  std::size_t initiatorCapacity_ = 0;
+  std::uint64_t housekeepingPasses_ = 0;
+  std::vector<Event> pending_;  // side channels of the packet being read, before its number is known
+  Chunk dispatcherChunk_;
+  Counters counters_;  // daemon.*, capture events of the caller
+  std::vector<std::function<Counters()>> counterSources_;
+  std::uint64_t nextSeq_ = 1;
+  std::uint64_t sinceSync_ = 0;
+  bool finished_ = false;
+
+  // Decision-thread-owned.
+  DecisionStage decision_;
+  std::unordered_map<std::uint64_t, classify::FlowFacts> decidedFacts_;
+  Counters workerCounters_;
+
+  // Shared between threads.
+  std::mutex publishMutex_;
+  std::condition_variable chunksReady_;
+  std::condition_variable roomForChunks_;
+  std::vector<std::deque<Chunk>> streams_;
+  mutable std::mutex countersMutex_;
+  std::optional<Counters> lastStats_;
+
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::thread decisionThread_;
+};
+
+}  // namespace
+
+std::unique_ptr<PacketPipeline> makeShardedPipeline(Snapshot snapshot, sink::RecordSink& sink,
+                                                    std::string sensorName, unsigned workers) {
+  return std::make_unique<ShardedPipeline>(std::move(snapshot), sink, std::move(sensorName),
+                                           workers);
+}
+
+}  // namespace baawatch::daemon
