@@ -54,47 +54,82 @@ struct WorkItem {
   bool signaturesChanged = false;
 };
 
+// Both sides move in batches: the producer makes what it wrote visible every kBatch items (and
+// before any marker or wait), the consumer frees slots every kBatch items (and before it sleeps).
+// A side that finds the ring full (or empty) says so in a flag and sleeps; the other side wakes it
+// only then, and a full ring's producer only once half the ring is free again, so on a machine
+// with fewer cores than threads they trade the CPU in long turns instead of once per packet.
 class WorkRing {
  public:
+  static constexpr std::uint32_t kBatch = 32;
+
   WorkRing() : slots_(kRingSlots) {}
 
-  // Producer side.
+  // Producer side: claim() a slot, fill it, commit(); publish() makes committed items visible.
   WorkItem& claim() {
     while (tail_ - cachedHead_ >= kRingSlots) {
       cachedHead_ = head_.load(std::memory_order_acquire);
-      if (tail_ - cachedHead_ >= kRingSlots) head_.wait(cachedHead_, std::memory_order_acquire);
+      if (tail_ - cachedHead_ < kRingSlots) break;
+      publish();  // the consumer must see everything before we wait for it
+      producerWaiting_.store(true, std::memory_order_seq_cst);
+      cachedHead_ = head_.load(std::memory_order_seq_cst);
+      if (tail_ - cachedHead_ < kRingSlots) break;
+      head_.wait(cachedHead_, std::memory_order_acquire);
     }
     return slots_[tail_ & (kRingSlots - 1)];
   }
-  void publish() {
+  void commit() {
     ++tail_;
-    published_.store(tail_, std::memory_order_release);
-    published_.notify_one();
+    if (tail_ - published_.load(std::memory_order_relaxed) >= kBatch) publish();
+  }
+  void publish() {
+    if (published_.load(std::memory_order_relaxed) == tail_) return;
+    published_.store(tail_, std::memory_order_seq_cst);
+    if (consumerWaiting_.load(std::memory_order_seq_cst)) {
+      consumerWaiting_.store(false, std::memory_order_relaxed);
+      published_.notify_one();
+    }
   }
 
   // Consumer side.
   WorkItem& front() {
-    while (head_.load(std::memory_order_relaxed) == cachedTail_) {
+    while (consumed_ == cachedTail_) {
       cachedTail_ = published_.load(std::memory_order_acquire);
-      if (head_.load(std::memory_order_relaxed) == cachedTail_) {
-        published_.wait(cachedTail_, std::memory_order_acquire);
-      }
+      if (consumed_ != cachedTail_) break;
+      releaseSlots();  // the producer may be waiting for room
+      consumerWaiting_.store(true, std::memory_order_seq_cst);
+      cachedTail_ = published_.load(std::memory_order_seq_cst);
+      if (consumed_ != cachedTail_) break;
+      published_.wait(cachedTail_, std::memory_order_acquire);
     }
-    return slots_[head_.load(std::memory_order_relaxed) & (kRingSlots - 1)];
+    return slots_[consumed_ & (kRingSlots - 1)];
   }
   void pop() {
-    head_.store(head_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-    head_.notify_one();
+    ++consumed_;
+    if (consumed_ % kBatch == 0) releaseSlots();
   }
 
  private:
+  void releaseSlots() {
+    if (head_.load(std::memory_order_relaxed) == consumed_) return;
+    head_.store(consumed_, std::memory_order_seq_cst);
+    if (producerWaiting_.load(std::memory_order_seq_cst) &&
+        cachedTail_ - consumed_ <= kRingSlots / 2) {
+      producerWaiting_.store(false, std::memory_order_relaxed);
+      head_.notify_one();
+    }
+  }
+
   std::vector<WorkItem> slots_;
   // Positions count up and wrap; their difference is what matters (unsigned arithmetic).
-  alignas(64) std::atomic<std::uint32_t> head_{0};       // next to consume
-  alignas(64) std::atomic<std::uint32_t> published_{0};  // next to produce, as the consumer sees it
-  alignas(64) std::uint32_t tail_ = 0;                    // producer's own
+  alignas(64) std::atomic<std::uint32_t> head_{0};       // freed by the consumer
+  std::atomic<bool> producerWaiting_{false};
+  alignas(64) std::atomic<std::uint32_t> published_{0};  // visible to the consumer
+  std::atomic<bool> consumerWaiting_{false};
+  alignas(64) std::uint32_t tail_ = 0;                    // producer's own: next slot to fill
   std::uint32_t cachedHead_ = 0;
-  alignas(64) std::uint32_t cachedTail_ = 0;              // consumer's own
+  alignas(64) std::uint32_t consumed_ = 0;                // consumer's own: next slot to read
+  std::uint32_t cachedTail_ = 0;
 };
 
 // ---- Streams -> decision thread: chunks of events. ---------------------------------------------
@@ -285,6 +320,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       item.seq = seq;
       item.snapshot = shared;
       item.signaturesChanged = signaturesChanged;
+      worker->ring.commit();
       worker->ring.publish();
     }
     sinceSync_ = 0;
@@ -354,7 +390,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     item.seq = seq;
     item.packetNumber = packetNumber;
     copyPacket(packet, item);
-    owner.ring.publish();
+    owner.ring.commit();
     if (isDnsCandidate(packet)) {
       for (auto& worker : workers_) {
         if (worker.get() == &owner) continue;
@@ -362,7 +398,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
         copy.kind = ItemKind::kDnsOnly;
         copy.seq = seq;
         copyPacket(packet, copy);
-        worker->ring.publish();
+        worker->ring.commit();
       }
     }
   }
@@ -446,7 +482,8 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       item.time = time;
       item.stats = stats;
       item.snapshot.reset();
-      worker->ring.publish();
+      worker->ring.commit();
+      worker->ring.publish();  // markers are seen at once (a quiet wire's sync, stop)
     }
     sinceSync_ = 0;
     if (kind == ItemKind::kSync) publishDispatcherChunk(seq);
