@@ -1,5 +1,7 @@
 #include "flow_stage.hpp"
 
+#include "packet_front.hpp"
+
 #include <algorithm>
 
 #include "baawatch/decode/dns_message.hpp"
@@ -28,24 +30,7 @@ classify::ClassifierOptions classifierOptions(const Settings& settings) {
   return options;
 }
 
-bool isDhcp(const decode::DecodedPacket& packet) {
-  return packet.transport == decode::Transport::kUdp &&
-         ((packet.sourcePort == 68 && packet.destinationPort == 67) ||
-          (packet.sourcePort == 67 && packet.destinationPort == 68));
-}
-
-bool isMdns(const decode::DecodedPacket& packet) {
-  return packet.transport == decode::Transport::kUdp &&
-         (packet.sourcePort == 5353 || packet.destinationPort == 5353);
-}
-
 }  // namespace
-
-bool isDnsCandidate(const decode::DecodedPacket& packet) {
-  if (packet.transport != decode::Transport::kUdp && packet.transport != decode::Transport::kTcp)
-    return false;
-  return packet.sourcePort == 53 && !isDhcp(packet) && !isMdns(packet);
-}
 
 FlowStage::FlowStage(const Snapshot& snapshot, FlowEvents& events, unsigned shards)
     : events_(events),

@@ -27,10 +27,6 @@ class FlowEvents {
                      flow::FlowEndReason reason, Timestamp endTime) = 0;
 };
 
-// Whether a decoded packet is a DNS response the classifier's cache should see: from port 53,
-// and not DHCP or mDNS (which the inventory reads instead).
-bool isDnsCandidate(const decode::DecodedPacket& packet);
-
 class FlowStage {
  public:
   // `shards`: how many flow stages share the configured flow cap (each gets its part).

@@ -7,6 +7,23 @@ constexpr Microseconds kHousekeepingEvery = 1000000;  // expiry and flushing onc
 
 }  // namespace
 
+bool isDhcpPacket(const decode::DecodedPacket& packet) {
+  return packet.transport == decode::Transport::kUdp &&
+         ((packet.sourcePort == 68 && packet.destinationPort == 67) ||
+          (packet.sourcePort == 67 && packet.destinationPort == 68));
+}
+
+bool isMdnsPacket(const decode::DecodedPacket& packet) {
+  return packet.transport == decode::Transport::kUdp &&
+         (packet.sourcePort == 5353 || packet.destinationPort == 5353);
+}
+
+bool isDnsCandidate(const decode::DecodedPacket& packet) {
+  if (packet.transport != decode::Transport::kUdp && packet.transport != decode::Transport::kTcp)
+    return false;
+  return packet.sourcePort == 53 && !isDhcpPacket(packet) && !isMdnsPacket(packet);
+}
+
 const decode::PacketDecoder& PacketFront::decoderFor(int linkType) {
   auto it = decoders_.find(linkType);
   if (it == decoders_.end()) it = decoders_.emplace(linkType, decode::PacketDecoder(linkType)).first;
@@ -53,9 +70,7 @@ void PacketFront::sideChannels(const decode::DecodedPacket& packet, FrontObserve
   if (packet.sourceMac && clinical_.isClinical(packet.source)) {
     observer.sender(packet.source, *packet.sourceMac, packet.time);
   }
-  if (packet.transport != decode::Transport::kUdp) return;
-  if ((packet.sourcePort == 68 && packet.destinationPort == 67) ||
-      (packet.sourcePort == 67 && packet.destinationPort == 68)) {
+  if (isDhcpPacket(packet)) {
     auto dhcp = decode::parseDhcpMessage(packet.payload);
     if (dhcp) {
       observer.dhcp(*dhcp, packet.time);
@@ -64,7 +79,7 @@ void PacketFront::sideChannels(const decode::DecodedPacket& packet, FrontObserve
     }
     return;
   }
-  if (packet.sourcePort == 5353 || packet.destinationPort == 5353) {
+  if (isMdnsPacket(packet)) {
     auto mdns = decode::parseDnsMessage(packet.payload);
     if (mdns) {
       observer.mdns(*mdns, packet.time);

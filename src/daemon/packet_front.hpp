@@ -19,6 +19,13 @@
 
 namespace baawatch::daemon {
 
+// Which side channel a decoded packet carries, by its UDP ports. DNS candidates are responses
+// the classifier's DNS cache should see (from port 53, and neither DHCP nor mDNS, which the
+// inventory reads instead); they also belong to a flow.
+bool isDhcpPacket(const decode::DecodedPacket& packet);
+bool isMdnsPacket(const decode::DecodedPacket& packet);
+bool isDnsCandidate(const decode::DecodedPacket& packet);
+
 class FrontObserver {
  public:
   virtual ~FrontObserver() = default;
