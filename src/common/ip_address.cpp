@@ -108,21 +108,38 @@ std::optional<IpRange> IpRange::parse(std::string_view text) {
     bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
   }
   range.network_ = IpAddress::fromV6(bytes);
+  // contains() compares two 64-bit halves under a mask: it runs for every packet (clinical
+  // networks, signature ranges), where a byte loop with a memcmp call showed in profiles.
+  auto half = [](const std::array<std::uint8_t, 16>& from, int offset) {
+    std::uint64_t value = 0;
+    for (int index = 0; index < 8; ++index) value = (value << 8) | from[offset + index];
+    return value;
+  };
+  auto maskOf = [](int bits) {
+    if (bits <= 0) return std::uint64_t{0};
+    if (bits >= 64) return ~std::uint64_t{0};
+    return ~std::uint64_t{0} << (64 - bits);
+  };
+  range.maskHigh_ = maskOf(range.prefix_);
+  range.maskLow_ = maskOf(range.prefix_ - 64);
+  range.networkHigh_ = half(bytes, 0) & range.maskHigh_;
+  range.networkLow_ = half(bytes, 8) & range.maskLow_;
   return range;
 }
 
 bool IpRange::contains(const IpAddress& address) const {
   if (address.isUnset() || network_.isUnset()) return false;
-  // "::/0" must not swallow IPv4 (held as ::ffff:a.b.c.d), nor "0.0.0.0/0" IPv6.
-  if (address.isV4() != v4_) return false;
   const auto& a = address.bytes();
-  const auto& n = network_.bytes();
-  int fullBytes = prefix_ / 8;
-  if (!std::equal(n.begin(), n.begin() + fullBytes, a.begin())) return false;
-  int remainingBits = prefix_ % 8;
-  if (remainingBits == 0) return true;
-  std::uint8_t mask = static_cast<std::uint8_t>(0xff << (8 - remainingBits));
-  return (a[fullBytes] & mask) == (n[fullBytes] & mask);
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+  for (int index = 0; index < 8; ++index) {
+    high = (high << 8) | a[index];
+    low = (low << 8) | a[8 + index];
+  }
+  if ((high & maskHigh_) != networkHigh_ || (low & maskLow_) != networkLow_) return false;
+  // An IPv4 range's mask covers the ::ffff:0:0/96 prefix, so only IPv4 gets here; an IPv6 range
+  // as wide as "::/0" must still not swallow IPv4 (held as ::ffff:a.b.c.d).
+  return v4_ || !address.isV4();
 }
 
 int IpRange::prefixLength() const { return v4_ ? prefix_ - 96 : prefix_; }

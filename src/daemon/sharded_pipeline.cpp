@@ -11,10 +11,13 @@
 #include <variant>
 #include <vector>
 
+#include "baawatch/common/thread_name.hpp"
 #include "baawatch/daemon/decision_stage.hpp"
 #include "baawatch/inventory/device_inventory.hpp"
 #include "flow_stage.hpp"
+#include "initiator_table.hpp"
 #include "packet_front.hpp"
+#include "spsc_ring.hpp"
 
 namespace baawatch::daemon {
 namespace {
@@ -22,10 +25,6 @@ namespace {
 // Packets between two sync markers: how far the decision thread may lag behind the dispatcher
 // in a busy second, and how many events a chunk holds.
 constexpr std::uint64_t kSyncEvery = 1024;
-// Housekeeping passes (packet-seconds) between two sweeps of the initiator table.
-constexpr std::uint64_t kSweepEvery = 16;
-// Items a worker's input ring holds (a power of two).
-constexpr std::uint32_t kRingSlots = 4096;
 // Chunks a worker may have published that the decision thread has not taken yet before it waits:
 // bounds the memory held in events when the decision thread is the slower side.
 constexpr std::size_t kMaxPendingChunks = 64;
@@ -54,83 +53,7 @@ struct WorkItem {
   bool signaturesChanged = false;
 };
 
-// Both sides move in batches: the producer makes what it wrote visible every kBatch items (and
-// before any marker or wait), the consumer frees slots every kBatch items (and before it sleeps).
-// A side that finds the ring full (or empty) says so in a flag and sleeps; the other side wakes it
-// only then, and a full ring's producer only once half the ring is free again, so on a machine
-// with fewer cores than threads they trade the CPU in long turns instead of once per packet.
-class WorkRing {
- public:
-  static constexpr std::uint32_t kBatch = 32;
-
-  WorkRing() : slots_(kRingSlots) {}
-
-  // Producer side: claim() a slot, fill it, commit(); publish() makes committed items visible.
-  WorkItem& claim() {
-    while (tail_ - cachedHead_ >= kRingSlots) {
-      cachedHead_ = head_.load(std::memory_order_acquire);
-      if (tail_ - cachedHead_ < kRingSlots) break;
-      publish();  // the consumer must see everything before we wait for it
-      producerWaiting_.store(true, std::memory_order_seq_cst);
-      cachedHead_ = head_.load(std::memory_order_seq_cst);
-      if (tail_ - cachedHead_ < kRingSlots) break;
-      head_.wait(cachedHead_, std::memory_order_acquire);
-    }
-    return slots_[tail_ & (kRingSlots - 1)];
-  }
-  void commit() {
-    ++tail_;
-    if (tail_ - published_.load(std::memory_order_relaxed) >= kBatch) publish();
-  }
-  void publish() {
-    if (published_.load(std::memory_order_relaxed) == tail_) return;
-    published_.store(tail_, std::memory_order_seq_cst);
-    if (consumerWaiting_.load(std::memory_order_seq_cst)) {
-      consumerWaiting_.store(false, std::memory_order_relaxed);
-      published_.notify_one();
-    }
-  }
-
-  // Consumer side.
-  WorkItem& front() {
-    while (consumed_ == cachedTail_) {
-      cachedTail_ = published_.load(std::memory_order_acquire);
-      if (consumed_ != cachedTail_) break;
-      releaseSlots();  // the producer may be waiting for room
-      consumerWaiting_.store(true, std::memory_order_seq_cst);
-      cachedTail_ = published_.load(std::memory_order_seq_cst);
-      if (consumed_ != cachedTail_) break;
-      published_.wait(cachedTail_, std::memory_order_acquire);
-    }
-    return slots_[consumed_ & (kRingSlots - 1)];
-  }
-  void pop() {
-    ++consumed_;
-    if (consumed_ % kBatch == 0) releaseSlots();
-  }
-
- private:
-  void releaseSlots() {
-    if (head_.load(std::memory_order_relaxed) == consumed_) return;
-    head_.store(consumed_, std::memory_order_seq_cst);
-    if (producerWaiting_.load(std::memory_order_seq_cst) &&
-        cachedTail_ - consumed_ <= kRingSlots / 2) {
-      producerWaiting_.store(false, std::memory_order_relaxed);
-      head_.notify_one();
-    }
-  }
-
-  std::vector<WorkItem> slots_;
-  // Positions count up and wrap; their difference is what matters (unsigned arithmetic).
-  alignas(64) std::atomic<std::uint32_t> head_{0};       // freed by the consumer
-  std::atomic<bool> producerWaiting_{false};
-  alignas(64) std::atomic<std::uint32_t> published_{0};  // visible to the consumer
-  std::atomic<bool> consumerWaiting_{false};
-  alignas(64) std::uint32_t tail_ = 0;                    // producer's own: next slot to fill
-  std::uint32_t cachedHead_ = 0;
-  alignas(64) std::uint32_t consumed_ = 0;                // consumer's own: next slot to read
-  std::uint32_t cachedTail_ = 0;
-};
+using WorkRing = SpscRing<WorkItem>;
 
 // ---- Streams -> decision thread: chunks of events. ---------------------------------------------
 
@@ -245,8 +168,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
         streams_(workerCount + 1) {
     std::random_device random;
     hash_.seed = (static_cast<std::uint64_t>(random()) << 32) | random();
-    initiators_ = decltype(initiators_)(0, hash_);
-    initiatorCapacity_ = snapshot_.settings.flows.maxFlows;
+    initiators_.emplace(snapshot_.settings.flows.maxFlows, snapshot_.settings.flows, hash_);
     workers_.reserve(workerCount);
     for (unsigned index = 0; index < workerCount; ++index) {
       workers_.push_back(std::make_unique<Worker>(snapshot_, index, workerCount));
@@ -312,6 +234,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     bool signaturesChanged = snapshot.catalog->version != snapshot_.catalog->version;
     snapshot_ = std::move(snapshot);
     front_.replacePolicy(snapshot_.policy);
+    initiators_->setTimeouts(snapshot_.settings.flows);
     auto shared = std::make_shared<const Snapshot>(snapshot_);
     std::uint64_t seq = nextSeq_++;
     for (auto& worker : workers_) {
@@ -321,7 +244,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       item.snapshot = shared;
       item.signaturesChanged = signaturesChanged;
       worker->ring.commit();
-      worker->ring.publish();
+      worker->ring.wakeConsumer();
     }
     sinceSync_ = 0;
     dispatcherEvent(seq, kActionPhase, ReloadAction{shared, signaturesChanged});
@@ -412,8 +335,9 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     flow::FlowKey key = flow::FlowKey::fromPacket(packet);
     bool lowClinical = shardClinical_.isClinical(key.lowAddress);
     bool highClinical = shardClinical_.isClinical(key.highAddress);
+    // The VLAN is left out on purpose: nDPI's caches are keyed by address alone, so one address
+    // seen on two VLANs must meet in one worker for its labels to match those of one worker.
     flow::FlowKey deviceSide;
-    deviceSide.vlan = key.vlan;
     if (lowClinical != highClinical) {
       deviceSide.lowAddress = lowClinical ? key.lowAddress : key.highAddress;
     } else {
@@ -423,35 +347,13 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   }
 
   const IpAddress& initiatorOf(const flow::FlowKey& key, const decode::DecodedPacket& packet) {
-    auto it = initiators_.find(key);
-    if (it == initiators_.end()) {
-      if (initiators_.size() >= initiatorCapacity_) {
-        // Flood of flows between hosts on one side: the lower address stands in. A flow that
-        // began while the table was full may then meet its initiator's entry later and move;
-        // counted, so the stats say when that could have happened.
-        counters_.add("dispatch.initiator_table_full");
-        return key.lowAddress;
-      }
-      it = initiators_.emplace(key, Initiator{packet.source, {}}).first;
-    }
-    it->second.lastSeen = packet.time;
-    return it->second.address;
-  }
-
-  // Forgets initiators of flows idle for longer than any worker keeps such a flow, plus slack
-  // for the sweep's period, so an entry always outlives the flow it places.
-  void sweepInitiators() {
-    if (++housekeepingPasses_ % kSweepEvery != 0) return;
-    const FlowSettings& flows = snapshot_.settings.flows;
-    double tcp = std::max({flows.tcpSynTimeout, flows.tcpEstablishedTimeout, flows.tcpClosedTimeout});
-    auto keepFor = [&](std::uint8_t protocol) {
-      double seconds = protocol == 6 ? tcp : protocol == 17 ? flows.udpTimeout : flows.otherTimeout;
-      return static_cast<Microseconds>((seconds + kSweepEvery + 1) * 1e6);
-    };
-    Microseconds now = front_.now().micros;
-    std::erase_if(initiators_, [&](const auto& entry) {
-      return entry.second.lastSeen.micros + keepFor(entry.first.protocol) < now;
-    });
+    const IpAddress* initiator = initiators_->initiatorOf(key, packet.source, packet.time);
+    if (initiator != nullptr) return *initiator;
+    // Flood of flows between hosts on one side: the lower address stands in. A flow that began
+    // while the table was full may then meet its initiator's entry later and move; counted, so
+    // the stats say when that could have happened.
+    counters_.add("dispatch.initiator_table_full");
+    return key.lowAddress;
   }
 
   // Side channels seen on a packet that then goes to a worker carry that packet's number, so
@@ -483,7 +385,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       item.stats = stats;
       item.snapshot.reset();
       worker->ring.commit();
-      worker->ring.publish();  // markers are seen at once (a quiet wire's sync, stop)
+      worker->ring.wakeConsumer();  // markers are seen at once (a quiet wire's sync, stop)
     }
     sinceSync_ = 0;
     if (kind == ItemKind::kSync) publishDispatcherChunk(seq);
@@ -491,7 +393,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   }
 
   void housekeeping() {
-    sweepInitiators();
+    initiators_->advance(front_.now());
     bool stats = front_.statsDue(snapshot_.settings.output.statsInterval);
     std::uint64_t seq = broadcastMarker(ItemKind::kHousekeeping, front_.now(), stats);
     HousekeepingAction action{stats, {}};
@@ -526,6 +428,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   }
 
   void runWorker(Worker& worker) {
+    nameThisThread("bw-worker-" + std::to_string(worker.index));
     for (;;) {
       WorkItem& item = worker.ring.front();
       worker.seq = item.seq;
@@ -575,6 +478,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   // ---- Decision thread. ----
 
   void runDecision() {
+    nameThisThread("bw-decision");
     std::vector<Chunk> current(streams_.size());
     struct Ref {
       std::uint64_t seq;
@@ -686,13 +590,8 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   policy::PolicyEngine shardClinical_;
   inventory::SenderChangeFilter senderFilter_;
   flow::FlowKeyHash hash_;
-  struct Initiator {
-    IpAddress address;
-    Timestamp lastSeen;
-  };
-  std::unordered_map<flow::FlowKey, Initiator, flow::FlowKeyHash> initiators_;
-  std::size_t initiatorCapacity_ = 0;
-  std::uint64_t housekeepingPasses_ = 0;
+  // Built with the seeded hash: optional only because the seed is drawn in the constructor.
+  std::optional<InitiatorTable> initiators_;
   std::vector<Event> pending_;  // side channels of the packet being read, before its number is known
   Chunk dispatcherChunk_;
   Counters counters_;  // daemon.*, capture events of the caller

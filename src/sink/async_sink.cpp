@@ -1,4 +1,5 @@
 #include "baawatch/sink/async_sink.hpp"
+#include "baawatch/common/thread_name.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -66,7 +67,10 @@ Counters JsonFileTarget::counters() const {
 }
 
 AsyncSink::AsyncSink(std::vector<std::unique_ptr<SinkTarget>> targets, AsyncSinkOptions options)
-    : targets_(std::move(targets)), options_(std::move(options)), thread_([this] { run(); }) {}
+    : targets_(std::move(targets)), options_(std::move(options)), thread_([this] {
+        nameThisThread("bw-sink");
+        run();
+      }) {}
 
 AsyncSink::~AsyncSink() {
   {

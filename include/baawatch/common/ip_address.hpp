@@ -55,6 +55,11 @@ class IpRange {
   IpAddress network_;
   int prefix_ = 0;  // in the 128-bit space
   bool v4_ = false; // an IPv4 range matches only IPv4 addresses, an IPv6 range only IPv6 ones
+  // The network and its mask as two big-endian 64-bit halves of the 128-bit space.
+  std::uint64_t maskHigh_ = 0;
+  std::uint64_t maskLow_ = 0;
+  std::uint64_t networkHigh_ = 0;
+  std::uint64_t networkLow_ = 0;
 };
 
 }  // namespace baawatch

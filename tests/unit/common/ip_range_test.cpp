@@ -1,0 +1,79 @@
+// CIDR ranges: which addresses they hold, at every prefix boundary, for both families.
+#include "baawatch/common/ip_address.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace baawatch {
+namespace {
+
+IpRange range(std::string_view text) {
+  auto parsed = IpRange::parse(text);
+  EXPECT_TRUE(parsed.has_value()) << text;
+  return parsed.value_or(IpRange{});
+}
+
+IpAddress address(std::string_view text) {
+  auto parsed = IpAddress::parse(text);
+  EXPECT_TRUE(parsed.has_value()) << text;
+  return parsed.value_or(IpAddress{});
+}
+
+TEST(IpRangeTest, HoldsTheAddressesOfItsPrefixOnly) {
+  EXPECT_TRUE(range("10.0.0.0/8").contains(address("10.255.1.2")));
+  EXPECT_FALSE(range("10.0.0.0/8").contains(address("11.0.0.0")));
+  EXPECT_TRUE(range("172.16.0.0/12").contains(address("172.31.255.255")));
+  EXPECT_FALSE(range("172.16.0.0/12").contains(address("172.32.0.0")));
+  EXPECT_FALSE(range("172.16.0.0/12").contains(address("172.15.255.255")));
+  EXPECT_TRUE(range("192.168.1.7").contains(address("192.168.1.7")));  // a bare address is a /32
+  EXPECT_FALSE(range("192.168.1.7").contains(address("192.168.1.6")));
+  EXPECT_TRUE(range("fc00::/7").contains(address("fd12:3456::1")));
+  EXPECT_FALSE(range("fc00::/7").contains(address("fe80::1")));
+  EXPECT_TRUE(range("2620:149:a44::/48").contains(address("2620:149:a44:ffff::1")));
+  EXPECT_FALSE(range("2620:149:a44::/48").contains(address("2620:149:a45::1")));
+  // A prefix that ends in the low half of the 128-bit space.
+  EXPECT_TRUE(range("2001:db8::1:0/112").contains(address("2001:db8::1:ffff")));
+  EXPECT_FALSE(range("2001:db8::1:0/112").contains(address("2001:db8::2:0")));
+}
+
+TEST(IpRangeTest, HostBitsInTheTextAreIgnored) {
+  IpRange sloppy = range("10.1.2.3/8");
+  EXPECT_EQ(sloppy.toString(), "10.0.0.0/8");
+  EXPECT_TRUE(sloppy.contains(address("10.200.0.1")));
+}
+
+TEST(IpRangeTest, FamiliesNeverMix) {
+  EXPECT_TRUE(range("0.0.0.0/0").contains(address("8.8.8.8")));
+  EXPECT_FALSE(range("0.0.0.0/0").contains(address("2001:db8::1")));
+  EXPECT_TRUE(range("::/0").contains(address("2001:db8::1")));
+  EXPECT_FALSE(range("::/0").contains(address("8.8.8.8")));
+  EXPECT_FALSE(range("10.0.0.0/8").contains(IpAddress{}));
+  EXPECT_FALSE(IpRange{}.contains(address("10.0.0.1")));
+}
+
+// Every prefix length against a bit-by-bit reference, with addresses that differ from the
+// network in exactly one bit on either side of the boundary.
+TEST(IpRangeTest, AgreesWithABitByBitReferenceAtEveryPrefixLength) {
+  std::mt19937 random(7);
+  for (int length = 0; length <= 128; ++length) {
+    std::array<std::uint8_t, 16> network{};
+    for (auto& byte : network) byte = static_cast<std::uint8_t>(random());
+    network[0] = 0x20;  // global unicast: never the IPv4-mapped prefix
+    for (int bit = length; bit < 128; ++bit) network[bit / 8] &= ~(0x80 >> (bit % 8));
+    IpAddress networkAddress = IpAddress::fromV6(network);
+    IpRange cidr = range(networkAddress.toString() + "/" + std::to_string(length));
+    for (int flip = 0; flip < 128; ++flip) {
+      std::array<std::uint8_t, 16> probe = network;
+      probe[flip / 8] ^= static_cast<std::uint8_t>(0x80 >> (flip % 8));
+      IpAddress probeAddress = IpAddress::fromV6(probe);
+      if (probeAddress.isV4()) continue;
+      bool expected = flip >= length;  // a flipped host bit stays inside
+      EXPECT_EQ(cidr.contains(probeAddress), expected) << cidr.toString() << " flip " << flip;
+    }
+    EXPECT_TRUE(cidr.contains(networkAddress)) << cidr.toString();
+  }
+}
+
+}  // namespace
+}  // namespace baawatch
