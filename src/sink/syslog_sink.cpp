@@ -157,18 +157,24 @@ Expected<std::unique_ptr<SyslogSink>, std::string> SyslogSink::open(SyslogOption
     }
     return sink;
   }
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (opts.socketPath.size() >= sizeof address.sun_path) {
+  if (opts.socketPath.size() >= sizeof(sockaddr_un{}.sun_path)) {
     return unexpected(sink->describe() + ": socket path too long");
   }
-  std::memcpy(address.sun_path, opts.socketPath.c_str(), opts.socketPath.size() + 1);
-  sink->socket_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!sink->socket_.valid() ||
-      ::connect(sink->socket_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    return unexpected(sink->describe() + ": " + std::strerror(errno));
-  }
+  if (!sink->connectUnix()) return unexpected(sink->describe() + ": " + std::strerror(errno));
   return sink;
+}
+
+bool SyslogSink::connectUnix() {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, options_.socketPath.c_str(), options_.socketPath.size() + 1);
+  UniqueFd fresh(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fresh.valid() ||
+      ::connect(fresh.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    return false;
+  }
+  socket_ = std::move(fresh);
+  return true;
 }
 
 std::string SyslogSink::describe() const {
@@ -205,13 +211,28 @@ void SyslogSink::write(const nlohmann::json& record) {
 }
 
 void SyslogSink::sendDatagram(const std::string& message) {
-  ssize_t put = ::send(socket_.get(), message.data(), message.size(), MSG_NOSIGNAL);
-  if (put == static_cast<ssize_t>(message.size())) {
+  auto sendOnce = [&] {
+    return socket_.valid() && ::send(socket_.get(), message.data(), message.size(), MSG_NOSIGNAL) ==
+                                  static_cast<ssize_t>(message.size());
+  };
+  if (sendOnce()) {
     sent_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    // ECONNREFUSED after an ICMP port unreachable, EMSGSIZE, ENOBUFS: nothing to retry with.
-    failed_.fetch_add(1, std::memory_order_relaxed);
+    return;
   }
+  // A local receiver that restarted (rsyslog, journald) made a new socket at the same path; ours
+  // is still connected to the old one and is refused for good. Connect again and retry once.
+  bool receiverGone = !socket_.valid() || errno == ECONNREFUSED || errno == ENOTCONN ||
+                      errno == ECONNRESET || errno == ENOENT;
+  if (options_.transport == SyslogTransport::kUnix && receiverGone && connectUnix()) {
+    reconnects_.fetch_add(1, std::memory_order_relaxed);
+    if (sendOnce()) {
+      sent_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  // ECONNREFUSED after an ICMP port unreachable, EMSGSIZE, ENOBUFS, a local receiver still
+  // down: nothing to retry with.
+  failed_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void SyslogSink::deliverTcp(std::string frame) {
@@ -382,6 +403,9 @@ Counters SyslogSink::counters() const {
     counters.add(prefix + ".spool_bytes", spoolBytes_.load(std::memory_order_relaxed));
     counters.add(prefix + ".reconnects", reconnects_.load(std::memory_order_relaxed));
     counters.add(prefix + ".resent", resent_.load(std::memory_order_relaxed));
+  }
+  if (options_.transport == SyslogTransport::kUnix) {
+    counters.add(prefix + ".reconnects", reconnects_.load(std::memory_order_relaxed));
   }
   return counters;
 }

@@ -11,7 +11,8 @@
 // leave it in order once it is back (reconnects with backoff). Messages sent in the last few
 // seconds before a broken connection was noticed are sent again after the reconnect, because TCP
 // accepts bytes the dead peer never read: receivers drop the duplicates by record_id. UDP and
-// the local socket cannot tell loss; failures there are counted.
+// the local socket cannot tell loss; failures there are counted. The local socket connects again
+// when its receiver has restarted (a new socket at the same path), counted as reconnects.
 //
 // Thread: everything but counters() runs on the writer thread (AsyncSink).
 #include <atomic>
@@ -93,6 +94,7 @@ class SyslogSink : public SinkTarget {
   void drainSpool();
   void spool(const std::string& frame);
   void sendDatagram(const std::string& message);
+  bool connectUnix();  // errno set when false
 
   SyslogOptions options_;
   int procId_;
