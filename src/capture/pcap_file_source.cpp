@@ -1,14 +1,28 @@
 #include <pcap/pcap.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 #include "baawatch/capture/packet_source.hpp"
 #include "capture/pcap_packet.hpp"
 
 namespace baawatch::capture {
 
+namespace {
+
+// libpcap reads a file through stdio with the file system's block size (4 KiB here): one read()
+// per 4 KiB was a third of the time spent on a capture of a few long flows. A larger buffer
+// makes that a few hundred reads per gigabyte.
+constexpr std::size_t kReadBufferBytes = 1 << 20;
+
+}  // namespace
+
 struct PcapFileSource::Handle {
   struct Closer {
-    void operator()(pcap_t* pcap) const { pcap_close(pcap); }
+    void operator()(pcap_t* pcap) const { pcap_close(pcap); }  // closes its FILE too
   };
+  std::unique_ptr<char[]> readBuffer;  // declared first: outlives the FILE that uses it
   std::unique_ptr<pcap_t, Closer> pcap;
   int linkType = 0;  // a classic pcap file has one; libpcap refuses pcapng that mixes them
 };
@@ -22,10 +36,19 @@ PcapFileSource::~PcapFileSource() = default;
 Expected<PcapFileSource, CaptureError> PcapFileSource::open(const std::string& path) {
   char error[PCAP_ERRBUF_SIZE] = {};
   // Microsecond precision whatever the file holds (nanosecond pcap and pcapng are scaled).
-  pcap_t* pcap = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO,
-                                                          error);
-  if (pcap == nullptr) return unexpected(CaptureError{path + ": " + error});
   auto handle = std::make_unique<Handle>();
+  pcap_t* pcap = nullptr;
+  if (path == "-") {  // standard input, as libpcap and tcpdump take it
+    pcap = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, error);
+  } else {
+    FILE* file = std::fopen(path.c_str(), "rbe");
+    if (file == nullptr) return unexpected(CaptureError{path + ": " + std::strerror(errno)});
+    handle->readBuffer = std::make_unique<char[]>(kReadBufferBytes);
+    std::setvbuf(file, handle->readBuffer.get(), _IOFBF, kReadBufferBytes);
+    pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_MICRO, error);
+    if (pcap == nullptr) std::fclose(file);  // on failure libpcap leaves the FILE to us
+  }
+  if (pcap == nullptr) return unexpected(CaptureError{path + ": " + error});
   handle->pcap.reset(pcap);
   handle->linkType = pcap_datalink(pcap);
   return PcapFileSource(path, std::move(handle));

@@ -127,21 +127,6 @@ std::optional<IpRange> IpRange::parse(std::string_view text) {
   return range;
 }
 
-bool IpRange::contains(const IpAddress& address) const {
-  if (address.isUnset() || network_.isUnset()) return false;
-  const auto& a = address.bytes();
-  std::uint64_t high = 0;
-  std::uint64_t low = 0;
-  for (int index = 0; index < 8; ++index) {
-    high = (high << 8) | a[index];
-    low = (low << 8) | a[8 + index];
-  }
-  if ((high & maskHigh_) != networkHigh_ || (low & maskLow_) != networkLow_) return false;
-  // An IPv4 range's mask covers the ::ffff:0:0/96 prefix, so only IPv4 gets here; an IPv6 range
-  // as wide as "::/0" must still not swallow IPv4 (held as ::ffff:a.b.c.d).
-  return v4_ || !address.isV4();
-}
-
 int IpRange::prefixLength() const { return v4_ ? prefix_ - 96 : prefix_; }
 
 std::string IpRange::toString() const {

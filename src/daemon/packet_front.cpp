@@ -39,8 +39,7 @@ void PacketFront::start(Timestamp time) {
 
 void PacketFront::process(const capture::RawPacket& raw, FrontObserver& observer) {
   ++packetNumber_;
-  counters_.add("capture.packets");
-  counters_.add("capture.bytes", raw.wireLength);
+  wireBytes_ += raw.wireLength;
   if (!started_) start(raw.time);
   if (raw.time > now_) now_ = raw.time;
 
@@ -56,7 +55,7 @@ void PacketFront::process(const capture::RawPacket& raw, FrontObserver& observer
     return;
   }
   const auto& packet = std::get<decode::DecodedPacket>(*decoded);
-  counters_.add("decode.ip");
+  ++ipPackets_;
   sideChannels(packet, observer);
   if (packet.isFragment && packet.payload.empty() && packet.sourcePort == 0) {
     // Later fragments carry no ports: they cannot be placed in a flow without reassembly.

@@ -46,7 +46,21 @@ class IpRange {
   IpRange() = default;
   // nullopt when the text is not an address with an optional prefix within range for its family.
   static std::optional<IpRange> parse(std::string_view text);
-  bool contains(const IpAddress& address) const;
+  // Inline: it runs several times per packet (clinical networks, signature ranges).
+  bool contains(const IpAddress& address) const {
+    if (address.isUnset() || network_.isUnset()) return false;
+    const auto& a = address.bytes();
+    std::uint64_t high = 0;
+    std::uint64_t low = 0;
+    for (int index = 0; index < 8; ++index) {
+      high = (high << 8) | a[index];
+      low = (low << 8) | a[8 + index];
+    }
+    if ((high & maskHigh_) != networkHigh_ || (low & maskLow_) != networkLow_) return false;
+    // An IPv4 range's mask covers the ::ffff:0:0/96 prefix, so only IPv4 gets here; an IPv6
+    // range as wide as "::/0" must still not swallow IPv4 (held as ::ffff:a.b.c.d).
+    return v4_ || !address.isV4();
+  }
   // Prefix length in the address's own family (0-32 for IPv4, 0-128 for IPv6).
   int prefixLength() const;
   std::string toString() const;
