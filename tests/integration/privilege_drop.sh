@@ -6,6 +6,8 @@
 # none at all on the writer thread), none ambient. Then, as nobody: alerts arrive, the metrics file
 # is rewritten in the state folder, a logrotate-style rename + SIGHUP makes it create the new JSON
 # file as nobody, and an interface that disappears is reopened with the kept capabilities.
+# Last, `baawatch verify` over the rotated series: the hash chain continues across the rename +
+# SIGHUP, and an edited record or a missing first file is named.
 source "$(dirname "$0")/lib.sh"
 require_root
 getent passwd nobody >/dev/null || skip "no user 'nobody' on this system"
@@ -101,4 +103,32 @@ grep -q '^baawatch_alerts_total{service="facetime"} [1-9]' "$prom" || fail "fina
 grep -q '^baawatch_alerts_total{service="whatsapp"} [1-9]' "$prom" || fail "final metrics lack WhatsApp"
 grep -q '^baawatch_capture_reopens_total 1$' "$prom" || fail "final metrics do not count the reopen"
 [[ -e "$prom.tmp" ]] && fail "temporary metrics file left behind"
+
+# The rotated series verifies end to end, oldest first.
+series=("$WORK/log/alerts.jsonl.1" "$WORK/log/alerts.jsonl")
+verdict=$("$BAAWATCH" verify "${series[@]}") || fail "verify rejected the untouched rotated series: $verdict"
+echo "verify: $verdict"
+# The new file on its own still checks, but says its link to the predecessor was not checked.
+alone=$("$BAAWATCH" verify "$WORK/log/alerts.jsonl") || fail "verify rejected the new file alone: $alone"
+grep -qi "not checked" <<<"$alone" || fail "verify did not say the first link was unchecked: $alone"
+# An auditor's copy with one alert edited in the rotated file: verify fails and names that file.
+mkdir "$WORK/audit"
+cp "${series[@]}" "$WORK/audit/"
+python3 - "$WORK/audit/alerts.jsonl.1" <<'PY'
+import json, sys
+path = sys.argv[1]
+lines = open(path).read().splitlines()
+for index, line in enumerate(lines):
+    record = json.loads(line)
+    if record.get("event_type") == "alert":
+        record["device"]["ip"] = "192.0.2.99"  # an edit that keeps the line valid JSON
+        lines[index] = json.dumps(record, separators=(",", ":"))
+        break
+open(path, "w").write("\n".join(lines) + "\n")
+PY
+if tampered=$("$BAAWATCH" verify "$WORK/audit/alerts.jsonl.1" "$WORK/audit/alerts.jsonl"); then
+  fail "verify accepted a series with an edited alert: $tampered"
+fi
+grep -q "alerts.jsonl.1" <<<"$tampered" || fail "verify did not name the edited file: $tampered"
+echo "verify (edited copy): $tampered"
 echo "PASS"
