@@ -3,7 +3,7 @@
 // hand-off of the sharded pipeline.
 //
 // Promise: every item the producer commits is seen by the consumer once, in order, once it has
-// been published (commit() publishes every kBatch items; publish() or wakeConsumer() does at once).
+// been published (commit() publishes every kBatch items, wakeConsumer() at once).
 // Neither side spins: a side that finds the ring full (or empty) raises a flag and sleeps on a
 // condition variable, and the other side wakes it only then, and only once there is a
 // worthwhile amount to do (half the ring free; `wakeAt` items ready, or an explicit
