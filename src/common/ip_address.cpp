@@ -110,11 +110,6 @@ std::optional<IpRange> IpRange::parse(std::string_view text) {
   range.network_ = IpAddress::fromV6(bytes);
   // contains() compares two 64-bit halves under a mask: it runs for every packet (clinical
   // networks, signature ranges), where a byte loop with a memcmp call showed in profiles.
-  auto half = [](const std::array<std::uint8_t, 16>& from, int offset) {
-    std::uint64_t value = 0;
-    for (int index = 0; index < 8; ++index) value = (value << 8) | from[offset + index];
-    return value;
-  };
   auto maskOf = [](int bits) {
     if (bits <= 0) return std::uint64_t{0};
     if (bits >= 64) return ~std::uint64_t{0};
@@ -122,8 +117,8 @@ std::optional<IpRange> IpRange::parse(std::string_view text) {
   };
   range.maskHigh_ = maskOf(range.prefix_);
   range.maskLow_ = maskOf(range.prefix_ - 64);
-  range.networkHigh_ = half(bytes, 0) & range.maskHigh_;
-  range.networkLow_ = half(bytes, 8) & range.maskLow_;
+  range.networkHigh_ = range.network_.highBits() & range.maskHigh_;
+  range.networkLow_ = range.network_.lowBits() & range.maskLow_;
   return range;
 }
 

@@ -15,12 +15,6 @@ std::uint64_t mix(std::uint64_t hash, std::uint64_t value) {
   return hash;
 }
 
-std::uint64_t load64(const std::uint8_t* bytes) {
-  std::uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value = (value << 8) | bytes[i];
-  return value;
-}
-
 Microseconds toMicros(double seconds) { return static_cast<Microseconds>(seconds * 1e6); }
 
 }  // namespace
@@ -47,10 +41,10 @@ FlowKey FlowKey::fromPacket(const decode::DecodedPacket& packet) {
 
 std::size_t FlowKeyHash::operator()(const FlowKey& key) const noexcept {
   std::uint64_t hash = seed;
-  hash = mix(hash, load64(key.lowAddress.bytes().data()));
-  hash = mix(hash, load64(key.lowAddress.bytes().data() + 8));
-  hash = mix(hash, load64(key.highAddress.bytes().data()));
-  hash = mix(hash, load64(key.highAddress.bytes().data() + 8));
+  hash = mix(hash, key.lowAddress.highBits());
+  hash = mix(hash, key.lowAddress.lowBits());
+  hash = mix(hash, key.highAddress.highBits());
+  hash = mix(hash, key.highAddress.lowBits());
   hash = mix(hash, (std::uint64_t{key.lowPort} << 32) | (std::uint64_t{key.highPort} << 16) |
                        (std::uint64_t{key.protocol} << 8));
   hash = mix(hash, key.vlan);

@@ -26,12 +26,21 @@ class IpAddress {
   // IPv4 in host order; only meaningful when isV4().
   std::uint32_t v4() const;
   const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }
+  // The 128 bits as two big-endian halves (bytes 0-7, bytes 8-15): for masks and hashing.
+  std::uint64_t highBits() const { return bigEndian64(0); }
+  std::uint64_t lowBits() const { return bigEndian64(8); }
   std::string toString() const;
 
   auto operator<=>(const IpAddress&) const = default;
   bool operator==(const IpAddress&) const = default;
 
  private:
+  std::uint64_t bigEndian64(int offset) const {
+    std::uint64_t value = 0;
+    for (int index = 0; index < 8; ++index) value = (value << 8) | bytes_[offset + index];
+    return value;
+  }
+
   std::array<std::uint8_t, 16> bytes_{};
   bool set_ = false;
 };
@@ -49,14 +58,10 @@ class IpRange {
   // Inline: it runs several times per packet (clinical networks, signature ranges).
   bool contains(const IpAddress& address) const {
     if (address.isUnset() || network_.isUnset()) return false;
-    const auto& a = address.bytes();
-    std::uint64_t high = 0;
-    std::uint64_t low = 0;
-    for (int index = 0; index < 8; ++index) {
-      high = (high << 8) | a[index];
-      low = (low << 8) | a[8 + index];
+    if ((address.highBits() & maskHigh_) != networkHigh_ ||
+        (address.lowBits() & maskLow_) != networkLow_) {
+      return false;
     }
-    if ((high & maskHigh_) != networkHigh_ || (low & maskLow_) != networkLow_) return false;
     // An IPv4 range's mask covers the ::ffff:0:0/96 prefix, so only IPv4 gets here; an IPv6
     // range as wide as "::/0" must still not swallow IPv4 (held as ::ffff:a.b.c.d).
     return v4_ || !address.isV4();
