@@ -111,6 +111,12 @@ struct Chunk {
   std::vector<Event> events;
 };
 
+// A per-process seed keeps an attacker from aiming flows at one worker.
+std::uint64_t randomSeed() {
+  std::random_device random;
+  return (static_cast<std::uint64_t>(random()) << 32) | random();
+}
+
 // The flow without its per-flow classifier state (which stays with the worker).
 flow::Flow detachedCopy(const flow::Flow& source) {
   flow::Flow copy;
@@ -164,11 +170,10 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       : snapshot_(std::move(snapshot)),
         front_(snapshot_.policy),
         shardClinical_(snapshot_.policy),
+        hash_{randomSeed()},
+        initiators_(snapshot_.settings.flows.maxFlows, snapshot_.settings.flows, hash_),
         decision_(snapshot_, sink, std::move(sensorName)),
         streams_(workerCount + 1) {
-    std::random_device random;
-    hash_.seed = (static_cast<std::uint64_t>(random()) << 32) | random();
-    initiators_.emplace(snapshot_.settings.flows.maxFlows, snapshot_.settings.flows, hash_);
     workers_.reserve(workerCount);
     for (unsigned index = 0; index < workerCount; ++index) {
       workers_.push_back(std::make_unique<Worker>(snapshot_, index, workerCount));
@@ -234,7 +239,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     bool signaturesChanged = snapshot.catalog->version != snapshot_.catalog->version;
     snapshot_ = std::move(snapshot);
     front_.replacePolicy(snapshot_.policy);
-    initiators_->setTimeouts(snapshot_.settings.flows);
+    initiators_.setTimeouts(snapshot_.settings.flows);
     auto shared = std::make_shared<const Snapshot>(snapshot_);
     std::uint64_t seq = nextSeq_++;
     for (auto& worker : workers_) {
@@ -347,7 +352,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   }
 
   const IpAddress& initiatorOf(const flow::FlowKey& key, const decode::DecodedPacket& packet) {
-    const IpAddress* initiator = initiators_->initiatorOf(key, packet.source, packet.time);
+    const IpAddress* initiator = initiators_.initiatorOf(key, packet.source, packet.time);
     if (initiator != nullptr) return *initiator;
     // Flood of flows between hosts on one side: the lower address stands in. A flow that began
     // while the table was full may then meet its initiator's entry later and move; counted, so
@@ -393,7 +398,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   }
 
   void housekeeping() {
-    initiators_->advance(front_.now());
+    initiators_.advance(front_.now());
     bool stats = front_.statsDue(snapshot_.settings.output.statsInterval);
     std::uint64_t seq = broadcastMarker(ItemKind::kHousekeeping, front_.now(), stats);
     HousekeepingAction action{stats, {}};
@@ -590,8 +595,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   policy::PolicyEngine shardClinical_;
   inventory::SenderChangeFilter senderFilter_;
   flow::FlowKeyHash hash_;
-  // Built with the seeded hash: optional only because the seed is drawn in the constructor.
-  std::optional<InitiatorTable> initiators_;
+  InitiatorTable initiators_;  // keyed with hash_, declared before it
   std::vector<Event> pending_;  // side channels of the packet being read, before its number is known
   Chunk dispatcherChunk_;
   Counters counters_;  // daemon.*, capture events of the caller

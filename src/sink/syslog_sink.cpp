@@ -401,10 +401,10 @@ Counters SyslogSink::counters() const {
     counters.add(prefix + ".spool_pending", spoolPending_.load(std::memory_order_relaxed));
     // The sink backlog on disk, in bytes (records are a few hundred bytes to a few KB).
     counters.add(prefix + ".spool_bytes", spoolBytes_.load(std::memory_order_relaxed));
-    counters.add(prefix + ".reconnects", reconnects_.load(std::memory_order_relaxed));
     counters.add(prefix + ".resent", resent_.load(std::memory_order_relaxed));
   }
-  if (options_.transport == SyslogTransport::kUnix) {
+  // TCP reconnects after a lost connection, unix after its receiver made a new socket.
+  if (options_.transport != SyslogTransport::kUdp) {
     counters.add(prefix + ".reconnects", reconnects_.load(std::memory_order_relaxed));
   }
   return counters;
