@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -25,6 +26,13 @@ namespace {
 // Packets between two sync markers: how far the decision thread may lag behind the dispatcher
 // in a busy second, and how many events a chunk holds.
 constexpr std::uint64_t kSyncEvery = 1024;
+// A housekeeping marker publishes the streams' chunks only when stats are due, a sync is owed or
+// this much wall time has passed since the last publication. Expiry runs at every marker either
+// way; publishing only moves chunk boundaries, and the decision thread orders events by sequence
+// number whatever the boundaries, so output is the same. It matters when packet time runs faster
+// than the wire (a replayed capture spanning hours: a packet-second every few dozen packets),
+// where publishing at every marker made the threads trade the CPU through the kernel.
+constexpr std::chrono::milliseconds kPublishAtLeastEvery{200};
 // Chunks a worker may have published that the decision thread has not taken yet before it waits:
 // bounds the memory held in events when the decision thread is the slower side.
 constexpr std::size_t kMaxPendingChunks = 64;
@@ -35,7 +43,7 @@ enum class ItemKind : std::uint8_t {
   kPacket,        // a packet of one of this worker's flows
   kDnsOnly,       // a DNS answer of another worker's flow: feeds the DNS cache only
   kSync,          // publish the chunk of events made so far
-  kHousekeeping,  // expire idle flows at `time`, then publish (with counters when `stats`)
+  kHousekeeping,  // expire idle flows at `time`; publish when `publish` (with counters when `stats`)
   kStats,         // publish with counters (SIGUSR1)
   kReload,        // a new snapshot from here on
   kFinish,        // drain every flow at `time`, publish with counters, stop
@@ -49,6 +57,7 @@ struct WorkItem {
   std::vector<std::uint8_t> bytes;    // the IP datagram (capacity kept from slot to slot)
   Timestamp time{};
   bool stats = false;
+  bool publish = true;
   std::shared_ptr<const Snapshot> snapshot;
   bool signaturesChanged = false;
 };
@@ -190,9 +199,10 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
 
   void process(const capture::RawPacket& packet) override {
     front_.process(packet, *this);
+    ++sinceSync_;
     if (front_.housekeepingDue()) {
       housekeeping();
-    } else if (++sinceSync_ >= kSyncEvery) {
+    } else if (sinceSync_ >= kSyncEvery) {
       broadcastMarker(ItemKind::kSync);
     }
   }
@@ -219,8 +229,10 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     front_.advanceTo(now);
     if (front_.housekeepingDue()) {
       housekeeping();
-    } else if (sinceSync_ > 0) {
-      // A quiet wire: let the decision thread catch up with what was captured.
+    } else if ((sinceSync_ > 0 || unpublished_) &&
+               std::chrono::steady_clock::now() - lastPublished_ >= kPublishAtLeastEvery) {
+      // A quiet wire: let the decision thread catch up with what was captured (and expired).
+      // The runner ticks every few hundred packets on a busy one, where syncs already flow.
       broadcastMarker(ItemKind::kSync);
     }
   }
@@ -379,7 +391,9 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
 
   // Sends a marker to every worker; returns its sequence number. Side channels still pending
   // (of a packet that went to no worker) take a number just before it.
-  std::uint64_t broadcastMarker(ItemKind kind, Timestamp time = {}, bool stats = false) {
+  // `publish` false: a housekeeping marker the workers apply in turn without publishing.
+  std::uint64_t broadcastMarker(ItemKind kind, Timestamp time = {}, bool stats = false,
+                                bool publish = true) {
     if (!pending_.empty()) flushPendingSideChannels(nextSeq_++);
     std::uint64_t seq = nextSeq_++;
     for (auto& worker : workers_) {
@@ -388,11 +402,17 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       item.seq = seq;
       item.time = time;
       item.stats = stats;
+      item.publish = publish;
       item.snapshot.reset();
       worker->ring.commit();
-      worker->ring.wakeConsumer();  // markers are seen at once (a quiet wire's sync, stop)
+      // A published marker is seen at once (a quiet wire's sync, stop).
+      if (publish) worker->ring.wakeConsumer();
     }
-    sinceSync_ = 0;
+    unpublished_ = !publish;
+    if (publish) {
+      sinceSync_ = 0;
+      lastPublished_ = std::chrono::steady_clock::now();
+    }
     if (kind == ItemKind::kSync) publishDispatcherChunk(seq);
     return seq;
   }
@@ -400,11 +420,13 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   void housekeeping() {
     initiators_.advance(front_.now());
     bool stats = front_.statsDue(snapshot_.settings.output.statsInterval);
-    std::uint64_t seq = broadcastMarker(ItemKind::kHousekeeping, front_.now(), stats);
+    bool publish = stats || sinceSync_ >= kSyncEvery ||
+                   std::chrono::steady_clock::now() - lastPublished_ >= kPublishAtLeastEvery;
+    std::uint64_t seq = broadcastMarker(ItemKind::kHousekeeping, front_.now(), stats, publish);
     HousekeepingAction action{stats, {}};
     if (stats) action.front = frontCounters();
     dispatcherEvent(seq, kActionPhase, std::move(action), front_.now());
-    publishDispatcherChunk(seq);
+    if (publish) publishDispatcherChunk(seq);
   }
 
   Counters frontCounters() const {
@@ -446,7 +468,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
         case ItemKind::kHousekeeping:
           worker.phase = kMarkerPhase;
           worker.stage.expire(item.time);
-          publishWorkerChunk(worker, item.stats);
+          if (item.publish) publishWorkerChunk(worker, item.stats);
           break;
         case ItemKind::kStats:
           worker.phase = kMarkerPhase;
@@ -601,7 +623,9 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   Counters counters_;  // daemon.*, capture events of the caller
   std::vector<std::function<Counters()>> counterSources_;
   std::uint64_t nextSeq_ = 1;
-  std::uint64_t sinceSync_ = 0;
+  std::uint64_t sinceSync_ = 0;  // packets since the last published marker
+  std::chrono::steady_clock::time_point lastPublished_ = std::chrono::steady_clock::now();
+  bool unpublished_ = false;  // a housekeeping marker's events wait for the next publication
   bool finished_ = false;
 
   // Decision-thread-owned.
