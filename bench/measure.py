@@ -150,6 +150,32 @@ def flood_section(args, say, base_rss_kib: float) -> list[tuple[str, float, floa
     ]
 
 
+def workers_section(args, say) -> float:
+    """--threads 1 against --threads 2 on the flow-dense capture; returns the wall speed-up.
+
+    Workers scale wall time, not CPU time, so this compares wall-clock medians. Wall time is the
+    noisiest figure on a small VM, so the two settings alternate run by run (drift hits both
+    alike) and get at least five runs each."""
+    capture = args.flow_dense
+    runs = max(args.runs, 5)
+    one, two = [], []
+    for _ in range(runs):
+        one.append(run_once([args.baawatch, "-r", capture, "-o", "/dev/null", "--threads", "1"]))
+        two.append(run_once([args.baawatch, "-r", capture, "-o", "/dev/null", "--threads", "2"]))
+    say(f"workers: {os.path.basename(capture)}, --threads 1 and 2 alternating, {runs} runs each")
+    for label, rows in (("1 worker ", one), ("2 workers", two)):
+        walls = " ".join(f"{row['wall']:.2f}" for row in rows)
+        say(f"  {label}  wall median {median_of(rows, 'wall'):.3f} s, CPU median "
+            f"{median_of(rows, 'cpu'):.2f} s (user {median_of(rows, 'user'):.2f}, sys "
+            f"{median_of(rows, 'sys'):.2f}), peak RSS {median_of(rows, 'rss_kib') / 1024:.1f} MiB; walls {walls}")
+    speedup = median_of(one, "wall") / max(median_of(two, "wall"), 1e-9)
+    extra = median_of(two, "cpu") - median_of(one, "cpu")
+    say(f"  speed-up {speedup:.2f}x; threading costs {extra:.2f} CPU s more "
+        f"({extra / max(median_of(one, 'cpu'), 1e-9) * 100:.0f}% of one worker's CPU)")
+    say()
+    return speedup
+
+
 def live_section(args, say) -> None:
     """Optional: the highest tcpreplay rate without kernel drops (bench/live_rate.sh)."""
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "live_rate.sh")
@@ -297,6 +323,7 @@ def main() -> int:
             return f"MISS (at {value / target * 100:.0f}% of the target; {target / value:.2f}x short)"
         return f"MISS ({value / target * 100:.0f}% of the limit; {value / target:.2f}x over)"
 
+    speedup = workers_section(args, say) if not args.flood_only else float("nan")
     say(f"load average after the run: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     say("targets (issue 7), on CPU-time medians of whole processes:")
     if not args.flood_only:
@@ -316,13 +343,6 @@ def main() -> int:
     if not args.flood:
         say("  memory per tracked flow, flood:              not measured (no --flood capture)")
     if not args.flood_only:
-        # Workers scale wall time, not CPU time: compare wall-clock medians of --threads 1 and 2.
-        capture = args.flow_dense
-        one = [run_once([args.baawatch, "-r", capture, "-o", "/dev/null", "--threads", "1"])
-               for _ in range(args.runs)]
-        two = [run_once([args.baawatch, "-r", capture, "-o", "/dev/null", "--threads", "2"])
-               for _ in range(args.runs)]
-        speedup = median_of(one, "wall") / max(median_of(two, "wall"), 1e-9)
         say(f"  2 workers >= 1.7x one worker (wall, flow-dense): {speedup:.2f}x -> {verdict(speedup, 1.7)}")
 
     if args.report:
