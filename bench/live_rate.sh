@@ -3,9 +3,11 @@
 # of a veth pair, loses no packet in the kernel (capture.kernel_drops of its stats records).
 #
 #   bench/live_rate.sh BAAWATCH CAPTURE [--seconds S] [--rates "50 100 200 ..."] [--capture-yaml Y]
+#                      [--workers N]
 #
 # --capture-yaml adds settings under `capture:` (e.g. "immediate: false" or "snaplen: 2048") to
-# the daemon's configuration; the default is the daemon's own defaults.
+# the daemon's configuration; the default is the daemon's own defaults. --workers sets `workers:`
+# (flow-sharded worker threads; default 1).
 #
 # tcpreplay sends CAPTURE from the peer end, inside a network namespace of its own, at rising
 # --mbps steps of S seconds each (default 4; the capture loops if it is shorter). After each step
@@ -25,12 +27,14 @@ capture=${2:?usage: live_rate.sh BAAWATCH CAPTURE [--seconds S] [--rates LIST]}
 shift 2
 seconds=4
 capture_yaml=""
+workers=1
 rates="50 100 200 300 400 600 800 1000 1500 2000 3000 4000"
 while [[ $# -gt 0 ]]; do
   case $1 in
     --seconds) seconds=$2; shift ;;
     --rates) rates=$2; shift ;;
     --capture-yaml) capture_yaml=$2; shift ;;
+    --workers) workers=$2; shift ;;
     *) echo "live_rate.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -70,6 +74,7 @@ cat >"$work/baawatch.yaml" <<YAML
 output:
   json: $output
 state_directory: $work
+workers: $workers
 YAML
 [[ -z $capture_yaml ]] || printf 'capture:\n  %s\n' "$capture_yaml" >>"$work/baawatch.yaml"
 "$baawatch" -c "$work/baawatch.yaml" -i "$host_end" 2>"$work/daemon.log" &
@@ -150,6 +155,7 @@ daemon_pid=""
 (( status == 0 )) || { tail -n 20 "$work/daemon.log" >&2; echo "live_rate.sh: daemon exited with $status after SIGTERM" >&2; exit 1; }
 settings="capture defaults"
 [[ -z $capture_yaml ]] || settings="capture: {$capture_yaml}"
+(( workers == 1 )) || settings="$settings, $workers workers"
 if (( saturated )); then
   echo "live rate ($settings): no kernel drop up to tcpreplay's own limit: --mbps=$best ($best_achieved; $(basename "$capture"), ${seconds} s steps)"
 elif [[ -n $best ]]; then

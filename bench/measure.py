@@ -177,15 +177,24 @@ def workers_section(args, say) -> float:
 
 
 def live_section(args, say) -> None:
-    """Optional: the highest tcpreplay rate without kernel drops (bench/live_rate.sh)."""
+    """Optional: the highest tcpreplay rate without kernel drops (bench/live_rate.sh): the
+    long-flow capture with the capture defaults and with batched delivery, then the flow-dense
+    one (small packets, many new flows) with one and with two workers."""
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "live_rate.sh")
-    say(f"live rate: tcpreplay --mbps steps of {os.path.basename(args.live)} into a veth pair, baawatch -i on "
-        "the other end (bench/live_rate.sh; tcpreplay shares the CPUs with baawatch)")
+    say("live rate: tcpreplay --mbps steps into a veth pair, baawatch -i on the other end "
+        "(bench/live_rate.sh; tcpreplay shares the CPUs with baawatch)")
     # The daemon's capture defaults (immediate mode, snaplen 262,144), then batched delivery
     # (TPACKET_V3 blocks): in immediate mode libpcap sizes each ring frame for the snaplen when
     # the interface has offloads, so a 16 MiB buffer holds only a few hundred packets.
-    for extra in ([], ["--capture-yaml", "immediate: false"]):
-        result = subprocess.run(["bash", script, args.baawatch, args.live] + extra,
+    steps = [(args.live, [])]
+    steps.append((args.live, ["--capture-yaml", "immediate: false"]))
+    if args.live_dense:
+        dense_rates = ["--rates", "100 200 400 600 800 1000 1500 2000"]
+        steps.append((args.live_dense, dense_rates))
+        steps.append((args.live_dense, dense_rates + ["--workers", "2"]))
+    for capture, extra in steps:
+        say(f"  {os.path.basename(capture)} {' '.join(extra)}".rstrip())
+        result = subprocess.run(["bash", script, args.baawatch, capture] + extra,
                                 capture_output=True, text=True)
         text = (result.stdout + ("" if result.returncode in (0, 77) else result.stderr)).rstrip()
         for line in text.splitlines():
@@ -230,6 +239,7 @@ def main() -> int:
     parser.add_argument("--flood-cap", type=int, default=65536, help="flows.max_flows for the flood")
     parser.add_argument("--flood-only", action="store_true", help="only the flood and memory part")
     parser.add_argument("--live", help="capture for the live-rate steps (needs root); omit to skip")
+    parser.add_argument("--live-dense", help="flow-dense capture for live steps with 1 and 2 workers")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--command", default="bench/run-bench.sh", help="shown in the report")
     parser.add_argument("--report", help="also write the report here (markdown code block)")

@@ -7,8 +7,9 @@
 #
 #   --quick        1 run each, base.pcap (~97k packets) and a 100k-packet long-flow capture
 #   --flood-only   only the scan flood: memory per tracked flow, RSS flat at the cap, evictions
-#   --no-live      skip the live-rate steps (tcpreplay into a veth pair; they need root and are
-#                  skipped with a line saying so without it)
+#   --no-live      skip the live-rate steps (tcpreplay into a veth pair: the long-flow capture, then
+#                  the flow-dense one with 1 and 2 workers; they need root and are skipped with a
+#                  line saying so without it)
 #   --runs N       runs per tool and capture (default 3; --quick 1)
 #   --build-dir    CMake build folder (default: build-bench in the repository, git-ignored);
 #                  configured Release when it has no CMakeCache.txt yet
@@ -97,7 +98,7 @@ if (( flood_only )); then
 else
   args+=(--flow-dense "$flow_dense" --long-flow "$long_flow")
   # Live rate: the long-flow capture (realistic calls and downloads) at rising --mbps steps.
-  (( ! live )) || args+=(--live "$long_flow")
+  (( ! live )) || args+=(--live "$long_flow" --live-dense "$flow_dense")
 fi
 [[ -z $report ]] || args+=(--report "$report")
 exec python3 "$here/measure.py" "${args[@]}"
