@@ -2,8 +2,10 @@
 // IPv4/IPv6 addresses and CIDR ranges as small value types. IPv4 is held as an IPv4-mapped
 // IPv6 address internally so both families compare and hash uniformly.
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <span>
@@ -31,13 +33,23 @@ class IpAddress {
   std::uint64_t lowBits() const { return bigEndian64(8); }
   std::string toString() const;
 
-  auto operator<=>(const IpAddress&) const = default;
-  bool operator==(const IpAddress&) const = default;
+  // The order of the bytes, then unset before set (as a memberwise default would give), written
+  // out on the two halves: flow keys compare addresses several times per packet, and the
+  // defaulted forms called memcmp.
+  std::strong_ordering operator<=>(const IpAddress& other) const {
+    if (auto order = highBits() <=> other.highBits(); order != 0) return order;
+    if (auto order = lowBits() <=> other.lowBits(); order != 0) return order;
+    return set_ <=> other.set_;
+  }
+  bool operator==(const IpAddress& other) const {
+    return highBits() == other.highBits() && lowBits() == other.lowBits() && set_ == other.set_;
+  }
 
  private:
   std::uint64_t bigEndian64(int offset) const {
     std::uint64_t value = 0;
-    for (int index = 0; index < 8; ++index) value = (value << 8) | bytes_[offset + index];
+    std::memcpy(&value, bytes_.data() + offset, sizeof value);
+    if constexpr (std::endian::native == std::endian::little) value = __builtin_bswap64(value);
     return value;
   }
 

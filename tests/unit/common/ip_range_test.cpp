@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 namespace baawatch {
@@ -73,6 +74,37 @@ TEST(IpRangeTest, AgreesWithABitByBitReferenceAtEveryPrefixLength) {
     }
     EXPECT_TRUE(cidr.contains(networkAddress)) << cidr.toString();
   }
+}
+
+// Addresses order by their bytes (then unset before set) and are equal only when every byte is:
+// the comparisons work on the two 64-bit halves, checked here against the bytes themselves.
+TEST(IpAddressTest, OrderAndEqualityFollowTheBytes) {
+  std::mt19937 random(11);
+  auto randomAddress = [&] {
+    std::array<std::uint8_t, 16> bytes{};
+    // Few distinct values per byte, so pairs often share long prefixes and differ late.
+    for (auto& byte : bytes) byte = static_cast<std::uint8_t>(random() % 3 == 0 ? random() : 0);
+    return IpAddress::fromV6(bytes);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    IpAddress a = randomAddress();
+    IpAddress b = round % 5 == 0 ? a : randomAddress();
+    if (round % 7 == 0) {  // differ in one bit of the low half only
+      std::array<std::uint8_t, 16> bytes = a.bytes();
+      bytes[8 + round % 8] ^= static_cast<std::uint8_t>(1u << (round % 8));
+      b = IpAddress::fromV6(bytes);
+    }
+    int byteOrder = std::memcmp(a.bytes().data(), b.bytes().data(), 16);
+    EXPECT_EQ(a == b, byteOrder == 0) << a.toString() << " " << b.toString();
+    EXPECT_EQ(a < b, byteOrder < 0) << a.toString() << " " << b.toString();
+    EXPECT_EQ(a > b, byteOrder > 0) << a.toString() << " " << b.toString();
+  }
+  IpAddress zero = address("::");
+  EXPECT_NE(IpAddress{}, zero);  // same bytes, one of them unset
+  EXPECT_LT(IpAddress{}, zero);
+  EXPECT_LT(address("9.255.255.255"), address("10.0.0.0"));
+  EXPECT_LT(address("10.0.0.0"), address("2001:db8::1"));  // IPv4-mapped ::ffff:a.b.c.d sorts low
+  EXPECT_LT(address("2001:db8::1"), address("2001:db8::1:0"));
 }
 
 }  // namespace
