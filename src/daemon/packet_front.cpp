@@ -25,8 +25,11 @@ bool isDnsCandidate(const decode::DecodedPacket& packet) {
 }
 
 const decode::PacketDecoder& PacketFront::decoderFor(int linkType) {
+  if (lastDecoder_ != nullptr && linkType == lastLinkType_) return *lastDecoder_;
   auto it = decoders_.find(linkType);
   if (it == decoders_.end()) it = decoders_.emplace(linkType, decode::PacketDecoder(linkType)).first;
+  lastDecoder_ = &it->second;
+  lastLinkType_ = linkType;
   return it->second;
 }
 

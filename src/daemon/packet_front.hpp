@@ -40,6 +40,9 @@ class FrontObserver {
 class PacketFront {
  public:
   explicit PacketFront(std::shared_ptr<const policy::Policy> policy) : clinical_(std::move(policy)) {}
+  // Not copyable: lastDecoder_ points into this object's own map.
+  PacketFront(const PacketFront&) = delete;
+  PacketFront& operator=(const PacketFront&) = delete;
 
   void process(const capture::RawPacket& raw, FrontObserver& observer);
 
@@ -72,6 +75,10 @@ class PacketFront {
 
   policy::PolicyEngine clinical_;  // only isClinical() is used here
   std::unordered_map<int, decode::PacketDecoder> decoders_;
+  // The decoder of the last packet's link type: a capture has one, so the map is rarely asked.
+  // Map nodes never move, so the pointer stays valid.
+  const decode::PacketDecoder* lastDecoder_ = nullptr;
+  int lastLinkType_ = -1;
   Counters counters_;
   // The three counts every packet makes, kept apart from the named counters (a name lookup per
   // packet showed in profiles) and folded in by counters().
