@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Live capture with two flow-sharded workers (`workers: 2`) on a veth pair: the decision thread
+# writes alerts while the daemon runs, not only at shutdown (on a quiet wire the capture loop's
+# tick hands the workers' events over); SIGUSR1 writes a stats record that counts every packet
+# sent; SIGTERM drains every worker (encounters written, exit 0).
+source "$(dirname "$0")/lib.sh"
+require_root
+make_veth w
+
+cat >"$WORK/baawatch.yaml" <<YAML
+output:
+  json: $WORK/alerts.jsonl
+state_directory: $WORK
+workers: 2
+YAML
+start_daemon "$WORK/baawatch.yaml"
+alerts="$WORK/alerts.jsonl"
+
+# Packets tcpreplay reports for its last run (each run rewrites its log from the start).
+last_sent() { sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' "$WORK/tcpreplay.log" | tail -n 1; }
+replay whatsapp_chat_call.pcap --pps=3000
+sent=$(last_sent)
+replay facetime_relay_audio.pcap --pps=700
+sent=$((sent + $(last_sent)))
+# Last, 312 packets (fewer than the 1024 between two sync markers): Signal over QUIC, named by
+# the DNS lookup before it, from a device (192.168.10.57) not seen before.
+replay quic_via_dns.pcap --pps=500
+sent=$((sent + $(last_sent)))
+
+# The wire is quiet now and the daemon still runs: that last alert must reach the file without a
+# signal or a shutdown, handed over by the capture loop's tick alone.
+late='r["event_type"] == "alert" and r["service"]["id"] == "signal" and r["device"]["ip"] == "192.168.10.57"'
+deadline=$((SECONDS + 5))
+until (($(count_records "$alerts" "$late") >= 1)); do
+  is_running "$DAEMON_PID" || fail "daemon exited"
+  ((SECONDS < deadline)) || fail "the Signal alert of the last 312 packets was not written within 5 s of a quiet wire with 2 workers"
+  sleep 0.2
+done
+
+stats_before=$(count_records "$alerts" 'r["event_type"] == "stats"')
+kill -USR1 "$DAEMON_PID"
+deadline=$((SECONDS + 10))
+until (($(count_records "$alerts" 'r["event_type"] == "stats"') > stats_before)); do
+  ((SECONDS < deadline)) || fail "no stats record within 10 s of SIGUSR1"
+  sleep 0.2
+done
+stop_daemon
+
+counted=$(count_records "$alerts" 'r["event_type"] == "stats" and not r["final"] and r["counters"].get("capture.packets", 0) >= '"$sent")
+whatsapp=$(count_records "$alerts" 'r["event_type"] == "alert" and r["service"]["id"] == "whatsapp"')
+facetime=$(count_records "$alerts" 'r["event_type"] == "alert" and r["service"]["id"] == "facetime"')
+encounters=$(count_records "$alerts" 'r["event_type"] == "encounter"')
+final=$(count_records "$alerts" 'r["event_type"] == "stats" and r["final"] and r["counters"].get("flow.created", 0) >= 2')
+echo "sent $sent packets; whatsapp alerts: $whatsapp, facetime alerts: $facetime, encounters: $encounters"
+((sent > 0)) || fail "tcpreplay reported no packets sent"
+((counted >= 1)) || fail "the SIGUSR1 stats record does not count the $sent packets sent"
+((whatsapp >= 1)) || fail "no WhatsApp alert"
+((facetime >= 1)) || fail "no FaceTime alert from the relay call with 2 workers"
+((encounters >= 2)) || fail "SIGTERM did not write the open encounters of both workers (got $encounters)"
+((final == 1)) || fail "no final stats record with the workers' flow counts"
+echo "PASS"
