@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <random>
+#include <set>
 
 namespace baawatch {
 namespace {
@@ -105,6 +106,24 @@ TEST(IpAddressTest, OrderAndEqualityFollowTheBytes) {
   EXPECT_LT(address("9.255.255.255"), address("10.0.0.0"));
   EXPECT_LT(address("10.0.0.0"), address("2001:db8::1"));  // IPv4-mapped ::ffff:a.b.c.d sorts low
   EXPECT_LT(address("2001:db8::1"), address("2001:db8::1:0"));
+}
+
+// The address hash feeds tables an attacker on the LAN can fill (senders, DNS answers): addresses
+// that differ in one bit of either half, or are one IPv4 apart, must not collide.
+TEST(IpAddressHashTest, NeighbouringAddressesDoNotCollide) {
+  const IpAddressHash hash;
+  std::set<std::size_t> seen;
+  std::array<std::uint8_t, 16> base = address("2001:db8:85a3::8a2e:370:7334").bytes();
+  for (int bit = 0; bit < 128; ++bit) {
+    std::array<std::uint8_t, 16> bytes = base;
+    bytes[bit / 8] ^= static_cast<std::uint8_t>(0x80 >> (bit % 8));
+    seen.insert(hash(IpAddress::fromV6(bytes)));
+  }
+  for (std::uint32_t host = 0; host < 4096; ++host) {
+    seen.insert(hash(IpAddress::fromV4(0x0a000000u + host)));
+  }
+  EXPECT_EQ(seen.size(), 128u + 4096u);
+  EXPECT_EQ(hash(address("192.168.1.7")), hash(address("::ffff:192.168.1.7")));  // one address
 }
 
 }  // namespace
