@@ -157,11 +157,12 @@ def workers_section(args, say) -> float:
     noisiest figure on a small VM, so the two settings alternate run by run (drift hits both
     alike) and get at least five runs each."""
     capture = args.flow_dense
+    argv = [args.baawatch, "-r", capture, "-o", "/dev/null", "--threads"]
     runs = max(args.runs, 5)
     one, two = [], []
     for _ in range(runs):
-        one.append(run_once([args.baawatch, "-r", capture, "-o", "/dev/null", "--threads", "1"]))
-        two.append(run_once([args.baawatch, "-r", capture, "-o", "/dev/null", "--threads", "2"]))
+        one.append(run_once(argv + ["1"]))
+        two.append(run_once(argv + ["2"]))
     say(f"workers: {os.path.basename(capture)}, --threads 1 and 2 alternating, {runs} runs each")
     for label, rows in (("1 worker ", one), ("2 workers", two)):
         walls = " ".join(f"{row['wall']:.2f}" for row in rows)
@@ -186,8 +187,7 @@ def live_section(args, say) -> None:
     # The daemon's capture defaults (immediate mode, snaplen 262,144), then batched delivery
     # (TPACKET_V3 blocks): in immediate mode libpcap sizes each ring frame for the snaplen when
     # the interface has offloads, so a 16 MiB buffer holds only a few hundred packets.
-    steps = [(args.live, [])]
-    steps.append((args.live, ["--capture-yaml", "immediate: false"]))
+    steps = [(args.live, []), (args.live, ["--capture-yaml", "immediate: false"])]
     if args.live_dense:
         dense_rates = ["--rates", "100 200 400 600 800 1000 1500 2000"]
         steps.append((args.live_dense, dense_rates))

@@ -229,8 +229,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     front_.advanceTo(now);
     if (front_.housekeepingDue()) {
       housekeeping();
-    } else if ((sinceSync_ > 0 || unpublished_) &&
-               std::chrono::steady_clock::now() - lastPublished_ >= kPublishAtLeastEvery) {
+    } else if ((sinceSync_ > 0 || unpublished_) && publishedLongAgo()) {
       // A quiet wire: let the decision thread catch up with what was captured (and expired).
       // The runner ticks every few hundred packets on a busy one, where syncs already flow.
       broadcastMarker(ItemKind::kSync);
@@ -263,7 +262,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       worker->ring.commit();
       worker->ring.wakeConsumer();
     }
-    sinceSync_ = 0;
+    notePublished();
     dispatcherEvent(seq, kActionPhase, ReloadAction{shared, signaturesChanged});
     publishDispatcherChunk(seq);
     if (signaturesChanged) counters_.add("daemon.reload.classifier_rebuilt");
@@ -408,20 +407,30 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       // A published marker is seen at once (a quiet wire's sync, stop).
       if (publish) worker->ring.wakeConsumer();
     }
-    unpublished_ = !publish;
     if (publish) {
-      sinceSync_ = 0;
-      lastPublished_ = std::chrono::steady_clock::now();
+      notePublished();
+    } else {
+      unpublished_ = true;
     }
     if (kind == ItemKind::kSync) publishDispatcherChunk(seq);
     return seq;
   }
 
+  // Every stream has just handed its chunk over (a published marker or a reload).
+  void notePublished() {
+    sinceSync_ = 0;
+    unpublished_ = false;
+    lastPublished_ = std::chrono::steady_clock::now();
+  }
+
+  bool publishedLongAgo() const {
+    return std::chrono::steady_clock::now() - lastPublished_ >= kPublishAtLeastEvery;
+  }
+
   void housekeeping() {
     initiators_.advance(front_.now());
     bool stats = front_.statsDue(snapshot_.settings.output.statsInterval);
-    bool publish = stats || sinceSync_ >= kSyncEvery ||
-                   std::chrono::steady_clock::now() - lastPublished_ >= kPublishAtLeastEvery;
+    bool publish = stats || sinceSync_ >= kSyncEvery || publishedLongAgo();
     std::uint64_t seq = broadcastMarker(ItemKind::kHousekeeping, front_.now(), stats, publish);
     HousekeepingAction action{stats, {}};
     if (stats) action.front = frontCounters();

@@ -52,7 +52,8 @@ std::size_t FlowKeyHash::operator()(const FlowKey& key) const noexcept {
   const std::uint64_t ports = (std::uint64_t{key.lowPort} << 48) |
                               (std::uint64_t{key.highPort} << 32) |
                               (std::uint64_t{key.protocol} << 16) | std::uint64_t{key.vlan};
-  const std::uint64_t low = mum(key.lowAddress.highBits() ^ s ^ k0, key.lowAddress.lowBits() ^ r ^ k1);
+  const std::uint64_t low =
+      mum(key.lowAddress.highBits() ^ s ^ k0, key.lowAddress.lowBits() ^ r ^ k1);
   const std::uint64_t high =
       mum(key.highAddress.highBits() ^ s ^ k2, key.highAddress.lowBits() ^ r ^ k3);
   const std::uint64_t rest = mum(ports ^ s ^ k4, r ^ k0);
