@@ -42,6 +42,18 @@ void keep(NdpiFlow& flow, const ndpi_protocol& protocol) {
   flow.category = static_cast<std::uint16_t>(protocol.category);
 }
 
+// A TLS flow nDPI named from its ClientHello (SNI): nDPI 4.2 still wants the server's
+// certificate, but looks at the certificate's names only while no subprotocol is set (and only
+// then adds the server to its certificate cache). What the certificate would add is JA3S, the
+// fingerprint and risk flags, none of which we use, so the label is final now. Stopping here
+// classifies such flows on the ClientHello instead of at the end of the certificate exchange (or
+// of the flow, when it stays shorter than the budget), and spares nDPI a tenth of its packets on
+// a flow-dense capture (docs/benchmarks.md).
+bool tlsNamed(NdpiFlow& flow, const ndpi_protocol& protocol) {
+  return protocol.master_protocol == NDPI_PROTOCOL_TLS &&
+         flow.get()->protos.tls_quic.subprotocol_detected != 0;
+}
+
 }  // namespace
 
 NdpiLabel NdpiEngine::label(const NdpiFlow& flow) const {
@@ -72,7 +84,8 @@ void NdpiEngine::process(NdpiFlow& flow, std::span<const std::uint8_t> ipPacket,
                  protocol.master_protocol != NDPI_PROTOCOL_UNKNOWN;
   bool budgetSpent = flow.packets >= budget;
   if (decided) keep(flow, protocol);
-  if (budgetSpent || (decided && !ndpi_extra_dissection_possible(module_, flow.get()))) {
+  if (budgetSpent || (decided && (tlsNamed(flow, protocol) ||
+                                  !ndpi_extra_dissection_possible(module_, flow.get())))) {
     if (!decided) {
       giveUp(flow);
     } else {

@@ -1,8 +1,9 @@
 #pragma once
 // RAII wrapper over one nDPI 4.2 detection module and its per-flow state (private to classify:
 // ndpi_api.h stays out of public headers). Follows nDPI's integration sequence: init, enable all
-// protocols, finalize; per flow process packets until detected (and no extra dissection wanted)
-// or the budget is spent; then give up, letting nDPI guess by address and port.
+// protocols, finalize; per flow process packets until detected (and no extra dissection wanted,
+// or the label cannot change any more) or the budget is spent; then give up, letting nDPI guess
+// by address and port.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -55,7 +56,8 @@ class NdpiEngine {
   NdpiEngine& operator=(const NdpiEngine&) = delete;
 
   // Feeds an IP packet (from the IP header). Marks the flow done when nDPI has decided and wants
-  // no extra packets, or when `budget` packets were given; then the label is final.
+  // no extra packets (or named a TLS flow from its SNI, which nothing later changes), or when
+  // `budget` packets were given; then the label is final.
   void process(NdpiFlow& flow, std::span<const std::uint8_t> ipPacket, Timestamp time,
                std::uint32_t budget);
   // Ends detection now (flow ended early): nDPI guesses from what it saw, address and port.

@@ -359,6 +359,36 @@ TEST(FlowClassifierTest, ClassifiesOnThePacketThatExhaustsTheBudget) {
   EXPECT_EQ(harness.classifier().counters().get("classify.flows"), 1u);
 }
 
+TEST(FlowClassifierTest, TlsNamedByNdpiFromTheClientHelloIsClassifiedOnIt) {
+  // nDPI 4.2 names g.whatsapp.net from the SNI (TLS.WhatsApp). The certificate it would wait
+  // for next cannot change that label, so the flow is classified on the ClientHello, well inside
+  // the default budget, instead of on its end.
+  Harness harness(fixtureCatalog());
+  flow::Flow& flow = tlsConnection(harness, "g.whatsapp.net", false, 20.0);
+  const FlowFacts* facts = FlowClassifier::facts(flow);
+  ASSERT_NE(facts, nullptr);
+  EXPECT_TRUE(facts->classified);
+  EXPECT_EQ(facts->ndpiLabel, "TLS.WhatsApp");
+  ASSERT_TRUE(facts->verdict.has_value());
+  EXPECT_EQ(facts->verdict->service->id, "whatsapp");
+  EXPECT_NE(findEvidence(*facts->verdict, EvidenceField::kNdpi), nullptr);
+}
+
+TEST(FlowClassifierTest, TlsNdpiCannotNameYetWaitsForTheCertificate) {
+  // An SNI nDPI has no protocol for: nDPI may still name the flow from the server's certificate,
+  // so classification waits (here for the flow's end).
+  Harness harness(fixtureCatalog());
+  const Endpoints documentationServer{"192.168.1.42", 51000, "198.51.100.7", 443};
+  flow::Flow& flow =
+      tlsConnection(harness, "intranet.example.org", false, 30.0, documentationServer);
+  const FlowFacts* facts = FlowClassifier::facts(flow);
+  ASSERT_NE(facts, nullptr);
+  EXPECT_FALSE(facts->classified);
+  const FlowFacts& ended = harness.finish(flow);
+  EXPECT_EQ(ended.tlsServerName, "intranet.example.org");
+  EXPECT_EQ(ended.ndpiLabel, "TLS");
+}
+
 TEST(FlowClassifierTest, EchOfferedIsRecorded) {
   Harness harness(fixtureCatalog());
   flow::Flow& flow = tlsConnection(harness, "g.whatsapp.net", true, 10.0);
