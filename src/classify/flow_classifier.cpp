@@ -137,6 +137,20 @@ bool FlowClassifier::onFlowEnd(flow::Flow& flow) {
   return true;
 }
 
+bool FlowClassifier::onNdpiTimeUp(flow::Flow& flow, Timestamp now) {
+  if (!flow.extension) return false;
+  ClassifierState& state = stateOf(flow);
+  if (state.facts.classified || state.ndpi->done) return false;
+  impl_->ndpi.giveUp(*state.ndpi);
+  counters_.add("classify.ndpi_time_budget_spent");
+  BehaviourAssessment assessment =
+      impl_->faceTime.assess(flow, state.media, state.facts, now, false);
+  if (assessment.state == BehaviourState::kWatching) return false;
+  classify(flow, now, std::move(assessment.verdict));
+  state.ndpi.reset();
+  return true;
+}
+
 void FlowClassifier::classify(flow::Flow& flow, Timestamp time,
                               std::optional<Verdict> behaviourVerdict) {
   ClassifierState& state = stateOf(flow);

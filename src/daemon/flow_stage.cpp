@@ -24,6 +24,7 @@ flow::FlowTableOptions flowOptions(const FlowSettings& settings, unsigned shards
 classify::ClassifierOptions classifierOptions(const Settings& settings) {
   classify::ClassifierOptions options;
   options.ndpiPacketBudget = settings.flows.ndpiPacketBudget;
+  options.ndpiTimeBudget = settings.flows.ndpiTimeBudget;
   options.dnsCache.maxEntries = settings.dnsCache.maxEntries;
   options.dnsCache.minTtl = settings.dnsCache.minTtl;
   options.dnsCache.maxTtl = settings.dnsCache.maxTtl;
@@ -37,6 +38,7 @@ FlowStage::FlowStage(const Snapshot& snapshot, FlowEvents& events, unsigned shar
       classifierOptions_(classifierOptions(snapshot.settings)),
       classifier_(std::make_unique<classify::FlowClassifier>(snapshot.catalog, classifierOptions_)),
       pushDetector_(snapshot.catalog),
+      maxDeadlines_(flowOptions(snapshot.settings.flows, shards).maxFlows),
       flows_(flowOptions(snapshot.settings.flows, shards),
              [this](flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime) {
                onFlowEnd(flow, reason, endTime);
@@ -46,7 +48,17 @@ void FlowStage::track(const decode::DecodedPacket& packet, std::uint64_t packetN
   if (isDnsCandidate(packet)) observeDns(packet, true);
   auto tracked = flows_.track(packet);
   flow::Flow& flow = *tracked.flow;
-  if (tracked.created) flow.id = packetNumber;
+  if (tracked.created) {
+    flow.id = packetNumber;
+    if (classifierOptions_.ndpiTimeBudget > 0) {
+      if (ndpiDeadlines_.size() >= maxDeadlines_) {
+        ndpiDeadlines_.pop_front();
+        counters_.add("classify.ndpi_time_budget_untracked");
+      }
+      auto budget = static_cast<Microseconds>(classifierOptions_.ndpiTimeBudget * 1e6);
+      ndpiDeadlines_.push_back(NdpiDeadline{packet.time.micros + budget, flow.id, flow.key});
+    }
+  }
   if (pushDetector_.isPushActivity(packet)) {
     events_.pushActivity(
         PushActivity{flow.client, flow.server, flow.clientMac, flow.serverMac, packet.time});
@@ -54,6 +66,30 @@ void FlowStage::track(const decode::DecodedPacket& packet, std::uint64_t packetN
   if (classifier_->onPacket(flow, packet, tracked.direction)) {
     if (classify::FlowFacts* facts = classify::FlowClassifier::mutableFacts(flow)) {
       events_.classified(flow, *facts, packet.time);
+    }
+  }
+}
+
+void FlowStage::expire(Timestamp now) {
+  applyNdpiTimeBudget(now);
+  flows_.expire(now);
+}
+
+void FlowStage::applyNdpiTimeBudget(Timestamp now) {
+  while (!ndpiDeadlines_.empty() && ndpiDeadlines_.front().due <= now.micros) {
+    NdpiDeadline deadline = ndpiDeadlines_.front();
+    ndpiDeadlines_.pop_front();
+    flow::Flow* flow = flows_.lookup(deadline.key);
+    // Gone, or a later flow with the same key: nothing to do.
+    if (flow == nullptr || flow->id != deadline.flowId) continue;
+    // The verdict's time is when the budget ran out (or the flow's last packet, if one came
+    // between then and this walk), not `now`: as a flow that times out ends at its due time,
+    // so a capture whose clock jumps ahead does not date verdicts by the jump.
+    Timestamp spent = std::max(Timestamp{deadline.due}, flow->lastSeen);
+    if (classifier_->onNdpiTimeUp(*flow, spent)) {
+      if (classify::FlowFacts* facts = classify::FlowClassifier::mutableFacts(*flow)) {
+        events_.classified(*flow, *facts, spent);
+      }
     }
   }
 }

@@ -5,6 +5,7 @@
 // decision thread with several. Private to the daemon stage.
 // Thread: one thread at a time (a worker owns its flow stage and its nDPI module).
 #include <cstdint>
+#include <deque>
 #include <memory>
 
 #include "baawatch/classify/attachment_correlator.hpp"
@@ -41,7 +42,9 @@ class FlowStage {
   // are counted by the owning shard.
   void observeDnsOnly(const decode::DecodedPacket& packet);
 
-  void expire(Timestamp now) { flows_.expire(now); }
+  // Housekeeping at `now` (packet time): flows whose nDPI time budget ran out are classified,
+  // then flows idle past their timeout end.
+  void expire(Timestamp now);
   void drain(Timestamp now) { flows_.drain(now); }
   void replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged);
 
@@ -51,6 +54,7 @@ class FlowStage {
 
  private:
   void observeDns(const decode::DecodedPacket& packet, bool countErrors);
+  void applyNdpiTimeBudget(Timestamp now);
   void onFlowEnd(flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime);
 
   FlowEvents& events_;
@@ -59,6 +63,16 @@ class FlowStage {
   classify::AttachmentCorrelator pushDetector_;            // only isPushActivity() is used here
   Counters counters_;
   Counters retiredClassifierCounters_;
+  // Flows in the order they began, each with the time its nDPI time budget runs out; a flow
+  // that ended (or was classified) by then is skipped. At most the table's cap of them: under a
+  // flood the oldest lose their time budget (counted) and keep the packet budget and their end.
+  struct NdpiDeadline {
+    Microseconds due = 0;
+    std::uint64_t flowId = 0;
+    flow::FlowKey key;
+  };
+  std::deque<NdpiDeadline> ndpiDeadlines_;
+  std::size_t maxDeadlines_ = 0;
   flow::FlowTable flows_;  // last: its end handler uses the members above
 };
 

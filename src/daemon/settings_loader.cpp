@@ -200,7 +200,7 @@ void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
 
 void loadFlows(const yaml::Node& node, FlowSettings& flows) {
   node.requireMap();
-  node.allowOnlyKeys({"max_flows", "ndpi_packet_budget", "timeouts"});
+  node.allowOnlyKeys({"max_flows", "ndpi_packet_budget", "ndpi_time_budget", "timeouts"});
   if (node.has("max_flows")) {
     flows.maxFlows = static_cast<std::uint32_t>(node.child("max_flows").asInteger(1, 100000000));
   }
@@ -208,6 +208,9 @@ void loadFlows(const yaml::Node& node, FlowSettings& flows) {
     // nDPI gives up on most protocols within a few dozen packets; past 255 only memory grows.
     flows.ndpiPacketBudget =
         static_cast<std::uint32_t>(node.child("ndpi_packet_budget").asInteger(1, 255));
+  }
+  if (node.has("ndpi_time_budget")) {
+    flows.ndpiTimeBudget = node.child("ndpi_time_budget").asDurationSeconds();
   }
   if (node.has("timeouts")) {
     yaml::Node timeouts = node.child("timeouts");

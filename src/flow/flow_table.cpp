@@ -123,6 +123,11 @@ FlowTable::Node* FlowTable::find(const FlowKey& key, std::size_t hash) const {
   return nullptr;
 }
 
+Flow* FlowTable::lookup(const FlowKey& key) {
+  Node* node = find(key, hash_(key));
+  return node != nullptr ? &node->flow : nullptr;
+}
+
 FlowTable::Node* FlowTable::allocate() {
   if (free_ == nullptr) {
     slabs_.push_back(std::make_unique<Node[]>(slabSize_));

@@ -21,6 +21,7 @@ namespace baawatch::classify {
 
 struct ClassifierOptions {
   std::uint32_t ndpiPacketBudget = 24;
+  double ndpiTimeBudget = 120;  // seconds of packet time from a flow's first packet; 0 = none
   DnsCacheOptions dnsCache;
 };
 
@@ -50,6 +51,13 @@ class FlowClassifier {
   bool onPacket(flow::Flow& flow, const decode::DecodedPacket& packet, flow::Direction direction);
   // Classifies a flow that ends before nDPI was done. Returns true if it was not classified yet.
   bool onFlowEnd(flow::Flow& flow);
+  // nDPI's time budget for `flow` ran out at `now` (options.ndpiTimeBudget after its first
+  // packet): nDPI stops and guesses, as at the flow's end, and the flow is classified now unless
+  // its behaviour is still being watched (then on a later packet or its end). Returns true if it
+  // was classified now. Without this, a flow that goes quiet before nDPI decides (a push or chat
+  // connection idling between keep-alives) would be classified only when it times out, an hour
+  // later for TCP.
+  bool onNdpiTimeUp(flow::Flow& flow, Timestamp now);
 
   // DNS answers feed the cache (call for every DNS response seen).
   void observeDnsResponse(const IpAddress& client, const decode::DnsMessage& response,

@@ -10,6 +10,7 @@ namespace baawatch::daemon {
 struct FlowSettings {
   std::uint32_t maxFlows = 262144;
   std::uint32_t ndpiPacketBudget = 24;   // packets per flow given to nDPI before giving up
+  double ndpiTimeBudget = 120;           // or seconds after the flow's first packet; 0 = none
   double tcpSynTimeout = 30;             // seconds idle before a half-open TCP flow ends
   double tcpEstablishedTimeout = 3600;
   double tcpClosedTimeout = 10;          // after FIN both ways or RST

@@ -45,6 +45,8 @@ class FlowTable {
   void expire(Timestamp now);
   // Ends every flow (end of capture, shutdown).
   void drain(Timestamp now);
+  // The tracked flow with this key, or null.
+  Flow* lookup(const FlowKey& key);
 
   std::size_t size() const { return count_; }
   const Counters& counters() const { return counters_; }

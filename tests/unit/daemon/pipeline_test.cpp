@@ -164,9 +164,8 @@ Bytes dnsMessage(bool response) {
   return out;
 }
 
-// RFC 8446 §4.1.2 ClientHello, one record, SNI g.whatsapp.net.
-Bytes clientHello() {
-  const std::string name = "g.whatsapp.net";
+// RFC 8446 §4.1.2 ClientHello, one record, SNI `name`.
+Bytes clientHello(const std::string& name = "g.whatsapp.net") {
   Bytes sni;
   put16(sni, name.size() + 3);
   sni.push_back(0);
@@ -251,8 +250,10 @@ std::vector<const json*> recordsOf(const std::vector<json>& records, const std::
 // (flow-sharded workers and a decision thread): the records must not depend on it.
 class PipelineTest : public ::testing::TestWithParam<unsigned> {
  protected:
-  void run(bool flowRecords, std::vector<TimedFrame> frames = scenario()) {
+  void run(bool flowRecords, std::vector<TimedFrame> frames = scenario(),
+           double ndpiTimeBudget = FlowSettings{}.ndpiTimeBudget) {
     Snapshot snapshot;
+    snapshot.settings.flows.ndpiTimeBudget = ndpiTimeBudget;
     snapshot.catalog = std::make_shared<const classify::SignatureCatalog>(
         classify::loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures"));
     snapshot.policy = std::make_shared<const policy::Policy>(policy::defaultPolicy());
@@ -359,6 +360,47 @@ TEST_P(PipelineTest, DnsResponseWhoseQueryWasMissedRaisesNothing) {
   EXPECT_TRUE(recordsOf(sink_.records, "counts").empty());
   ASSERT_FALSE(sink_.records.empty());
   EXPECT_EQ(sink_.records.back().at("event_type"), "stats");
+}
+
+// A LINE connection that goes quiet after the ClientHello, as a chat app's connection does
+// between messages. nDPI 4.2 does not know LINE's names, so it waits for the certificate that
+// never comes; the SNI matches our LINE signature. Another device's packets keep the clock going.
+std::vector<TimedFrame> quietLineConnection(double t0) {
+  const Endpoints up{kPhone, 52000, "203.0.113.10", 443};
+  std::vector<TimedFrame> frames;
+  frames.push_back({t0, dhcpRequest()});
+  frames.push_back({t0 + 1.0, tcpFrame(up, tcp::kSyn, 1000, 0)});
+  frames.push_back({t0 + 1.03, tcpFrame(reverse(up), tcp::kSyn | tcp::kAck, 9000, 1001)});
+  frames.push_back({t0 + 1.031, tcpFrame(up, tcp::kAck, 1001, 9001)});
+  frames.push_back({t0 + 1.032, tcpFrame(up, tcp::kPsh | tcp::kAck, 1001, 9001,
+                                         clientHello("uts-front.line-apps.com"))});
+  const Endpoints other{"192.168.1.77", 40000, kResolver, 53};
+  for (int second = 10; second <= 600; second += 10) {
+    frames.push_back({t0 + second, udpFrame(other, dnsMessage(false))});
+  }
+  return frames;
+}
+
+TEST_P(PipelineTest, QuietFlowIsClassifiedWhenNdpisTimeBudgetRunsOut) {
+  const double t0 = 1700000000.0;
+  run(false, quietLineConnection(t0), 120);
+  const auto alerts = recordsOf(sink_.records, "alert");
+  ASSERT_EQ(alerts.size(), 1u) << json(sink_.records).dump(1);
+  EXPECT_EQ(alerts[0]->at("service").at("id"), "line");
+  // 120 s after the flow's first packet, not when the capture ends (t0 + 600).
+  EXPECT_EQ(alerts[0]->at("timestamp"), "2023-11-14T22:15:21.000000Z");
+  const json& stats = sink_.records.back();
+  // This flow and the other device's DNS flow, whose answer nDPI waited for.
+  EXPECT_EQ(stats.at("counters").at("classify.ndpi_time_budget_spent"), 2);
+}
+
+TEST_P(PipelineTest, WithoutTimeBudgetAQuietFlowWaitsForItsEnd) {
+  const double t0 = 1700000000.0;
+  run(false, quietLineConnection(t0), 0);
+  const auto alerts = recordsOf(sink_.records, "alert");
+  ASSERT_EQ(alerts.size(), 1u) << json(sink_.records).dump(1);
+  EXPECT_EQ(alerts[0]->at("timestamp"), "2023-11-14T22:23:20.000000Z");  // the end: t0 + 600
+  EXPECT_FALSE(sink_.records.back().at("counters").contains("classify.ndpi_time_budget_spent"));
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ TEST(SettingsLoader, LoadsEveryFieldAndResolvesPaths) {
                    "flows:\n"
                    "  max_flows: 1000\n"
                    "  ndpi_packet_budget: 32\n"
+                   "  ndpi_time_budget: 45s\n"
                    "  timeouts: {tcp_syn: 10s, tcp_established: 2h, tcp_closed: 5s,\n"
                    "             udp: 1m, other: 45s}\n"
                    "dns_cache: {max_entries: 50, min_ttl: 1m, max_ttl: 2h}\n");
@@ -48,6 +49,7 @@ TEST(SettingsLoader, LoadsEveryFieldAndResolvesPaths) {
   EXPECT_DOUBLE_EQ(settings.output.encounterGap, 90);
   EXPECT_EQ(settings.flows.maxFlows, 1000u);
   EXPECT_EQ(settings.flows.ndpiPacketBudget, 32u);
+  EXPECT_DOUBLE_EQ(settings.flows.ndpiTimeBudget, 45);
   EXPECT_DOUBLE_EQ(settings.flows.tcpSynTimeout, 10);
   EXPECT_DOUBLE_EQ(settings.flows.tcpEstablishedTimeout, 7200);
   EXPECT_DOUBLE_EQ(settings.flows.tcpClosedTimeout, 5);
@@ -83,6 +85,7 @@ TEST(SettingsLoader, ShippedConfigIsTheDefaultsAndPointsAtShippedFiles) {
   EXPECT_DOUBLE_EQ(settings.output.encounterGap, defaults.output.encounterGap);
   EXPECT_EQ(settings.flows.maxFlows, defaults.flows.maxFlows);
   EXPECT_EQ(settings.flows.ndpiPacketBudget, defaults.flows.ndpiPacketBudget);
+  EXPECT_DOUBLE_EQ(settings.flows.ndpiTimeBudget, defaults.flows.ndpiTimeBudget);
   EXPECT_DOUBLE_EQ(settings.flows.tcpSynTimeout, defaults.flows.tcpSynTimeout);
   EXPECT_DOUBLE_EQ(settings.flows.tcpEstablishedTimeout, defaults.flows.tcpEstablishedTimeout);
   EXPECT_DOUBLE_EQ(settings.flows.tcpClosedTimeout, defaults.flows.tcpClosedTimeout);
@@ -130,6 +133,9 @@ INSTANTIATE_TEST_SUITE_P(
                         "1:20: flows.max_flows: 0 is outside 1-100000000"},
         BadSettingsCase{"BudgetNotANumber", "flows: {ndpi_packet_budget: many}\n",
                         "1:29: flows.ndpi_packet_budget: 'many' is not a whole number"},
+        BadSettingsCase{"TimeBudgetNegative", "flows: {ndpi_time_budget: -5s}\n",
+                        "1:27: flows.ndpi_time_budget: '-5s' is not a duration (use e.g. 30s, "
+                        "5m, 1h, 1d or seconds)"},
         BadSettingsCase{"TtlsReversed", "dns_cache: {min_ttl: 1h, max_ttl: 10m}\n",
                         "1:35: dns_cache.max_ttl: 600 s is shorter than min_ttl (3600 s)"},
         BadSettingsCase{"FlowRecordsNotBool", "output: {flow_records: 1}\n",
