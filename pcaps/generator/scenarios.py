@@ -270,6 +270,34 @@ def zoom_meeting() -> Trace:
     return trace
 
 
+# =========================================================================== idle chat connection
+
+def whatsapp_idle_chat() -> Trace:
+    """A WhatsApp chat connection that goes quiet, as one does between messages.
+
+    `dr-lee-iphone` (192.168.10.23) joins with DHCP, opens TCP 5222 to the WhatsApp chat
+    server 31.13.66.56, sends the edge/Noise prologue, gets the server's frame, sends one more
+    frame 3 ms later, and then nothing: no keep-alive, no FIN, for the rest of the capture
+    (12 packets, 1.3 s). nDPI 4.2 has not decided after these few packets and waits for more.
+
+    A correct monitor reports: device dr-lee-iphone; WhatsApp (no BAA) by the chat server's
+    address and port, once nDPI's time budget (`flows.ndpi_time_budget`) has passed, while the
+    connection is still open, not only when it times out an hour later."""
+    rng = random.Random(1006)
+    net = clinic()
+    phone = net.dr_lee_iphone
+    trace = Trace()
+    t0 = utc(2025, 3, 12, 9, 15, 0)
+
+    t = dhcp_exchange(trace, t0, phone, net.gateway, rng)
+    chat_server = net.server("chatd", WHATSAPP_CHAT_V4, ttl=55)
+    chat = TcpSession(trace, phone, chat_server, _ephemeral(rng), 5222, rng, rtt_us=41 * MILLISECOND)
+    t = chat.open(t + 1200 * MILLISECOND)
+    t = chat.request_response(t + MILLISECOND, _whatsapp_chatd_hello(rng), _noise_frame(rng, 330, 380))
+    chat.send(t + 3 * MILLISECOND, True, _noise_frame(rng, 280, 320))
+    return trace
+
+
 # =========================================================================== Signal via DNS
 
 def quic_via_dns() -> Trace:
@@ -622,6 +650,7 @@ SCENARIOS = [
     ("whatsapp_chat_call.pcap", whatsapp_chat_call),
     ("zoom_meeting.pcap", zoom_meeting),
     ("quic_via_dns.pcap", quic_via_dns),
+    ("whatsapp_idle_chat.pcap", whatsapp_idle_chat),
     ("web_browsing.pcap", web_browsing),
     ("linktype_vlan.pcap", linktype_vlan),
     ("linktype_qinq.pcap", linktype_qinq),

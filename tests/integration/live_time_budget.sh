@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Live capture of a WhatsApp chat connection that goes quiet after 12 packets, before nDPI has
+# decided (pcaps/whatsapp_idle_chat.pcap). With `flows.ndpi_time_budget` the alert is written
+# while the connection is still open, once the budget has passed since its first packet, driven
+# by the capture loop's tick on a quiet wire. Without it (0) the same connection raises nothing
+# until it ends (here: SIGTERM), which is what the budget is for: an idle TCP connection would
+# otherwise be judged only when it times out, an hour later.
+source "$(dirname "$0")/lib.sh"
+require_root
+make_veth t
+alerts="$WORK/alerts.jsonl"
+whatsapp='r["event_type"] == "alert" and r["service"]["id"] == "whatsapp"'
+
+start_with_budget() {
+  cat >"$WORK/baawatch.yaml" <<YAML
+output:
+  json: $alerts
+state_directory: $WORK
+flows:
+  ndpi_time_budget: $1
+YAML
+  rm -f "$alerts"
+  start_daemon "$WORK/baawatch.yaml"
+}
+
+# Seconds between the alert's time and its flow's first packet.
+alert_delay() {
+  python3 - "$alerts" <<'PY'
+import datetime, json, sys
+def at(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["event_type"] == "alert" and r["service"]["id"] == "whatsapp":
+        print(f'{(at(r["timestamp"]) - at(r["flow"]["first_seen"])).total_seconds():.3f}')
+        break
+PY
+}
+
+# Without a time budget: nothing while the connection idles, the alert only at its end.
+start_with_budget 0
+replay whatsapp_idle_chat.pcap --pps=100
+sleep 6
+(($(count_records "$alerts" "$whatsapp") == 0)) ||
+  fail "with ndpi_time_budget 0 the idle connection was judged before it ended"
+stop_daemon
+(($(count_records "$alerts" "$whatsapp") == 1)) ||
+  fail "with ndpi_time_budget 0 the connection's end (SIGTERM) raised no WhatsApp alert"
+
+# With a 3 s budget: the alert comes while the daemon runs and the wire is quiet.
+start_with_budget 3s
+replay whatsapp_idle_chat.pcap --pps=100
+deadline=$((SECONDS + 15))
+until (($(count_records "$alerts" "$whatsapp") >= 1)); do
+  is_running "$DAEMON_PID" || fail "daemon exited"
+  ((SECONDS < deadline)) || fail "no WhatsApp alert within 15 s of an idle connection with a 3 s nDPI time budget"
+  sleep 0.2
+done
+delay=$(alert_delay)
+echo "alert ${delay} s after the connection's first packet (budget 3 s)"
+python3 -c "import sys; d = float(sys.argv[1]); sys.exit(0 if 3.0 <= d < 8.0 else 1)" "$delay" ||
+  fail "the alert came ${delay} s after the first packet: want the 3 s budget (checked once a second)"
+stop_daemon
+spent=$(count_records "$alerts" 'r["event_type"] == "stats" and r["final"] and r["counters"].get("classify.ndpi_time_budget_spent", 0) >= 1')
+((spent == 1)) || fail "the final stats record does not count classify.ndpi_time_budget_spent"
+(($(count_records "$alerts" "$whatsapp") == 1)) || fail "the connection's end raised a second alert"
+echo "PASS"
