@@ -29,10 +29,14 @@ using NameIndex =
     std::unordered_map<std::string, std::vector<RuleRef>, StringHash, std::equal_to<>>;
 
 // Network bits of `address` for a prefix counted in the 128-bit (IPv4-mapped) space.
+// Byte-wise: it runs once per prefix group for every flow's server address.
 IpAddress maskedAddress(const IpAddress& address, int prefix128) {
   std::array<std::uint8_t, 16> bytes = address.bytes();
-  for (int bit = prefix128; bit < 128; ++bit) {
-    bytes[static_cast<std::size_t>(bit / 8)] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
+  auto whole = static_cast<std::size_t>(prefix128 / 8);
+  if (whole < bytes.size()) {
+    int kept = prefix128 % 8;  // leading bits of the byte that holds the prefix's end
+    bytes[whole] &= static_cast<std::uint8_t>(0xff00 >> kept);
+    std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(whole) + 1, bytes.end(), 0);
   }
   return IpAddress::fromV6(bytes);
 }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -192,6 +195,86 @@ TEST_F(ShippedSignatureMatcherTest, ServicesNdpi42LacksAreCovered) {
   EXPECT_EQ(servicesForAddress("52.114.250.137", kUdp, 3478), R{"teams-free"});
   EXPECT_EQ(servicesForAddress("179.60.195.49", kTcp, 5222), R{"whatsapp"});
   EXPECT_EQ(servicesForAddress("185.88.236.110", kTcp, 5222), R{"threema"});
+}
+
+// Every range of the shipped signatures (prefixes of every length, IPv4 and IPv6) at its
+// boundaries: the network itself, the first host bit set (inside), the last network bit flipped
+// (outside), and random host bits; the matcher must find exactly the rules a scan of every
+// range with IpRange::contains finds.
+TEST_F(ShippedSignatureMatcherTest, AddressLookupAgreesWithAScanOfEveryRange) {
+  struct Scanned {
+    const SignatureRule* rule;
+    IpRange range;
+  };
+  std::vector<Scanned> ranges;
+  for (const ServiceSignature& service : matcher_.catalog().services) {
+    for (const SignatureRule& rule : service.rules) {
+      if (rule.behaviourOnly) continue;
+      for (const IpRange& range : rule.ipRanges) ranges.push_back({&rule, range});
+    }
+  }
+  // The point is prefixes that end inside a byte, in both families.
+  auto count = [&](auto predicate) {
+    return std::count_if(ranges.begin(), ranges.end(), predicate);
+  };
+  ASSERT_GT(count([](const Scanned& s) { return s.range.prefixLength() % 8 != 0; }), 5);
+  ASSERT_GT(count([](const Scanned& s) {
+              return s.range.toString().find(':') != std::string::npos;  // IPv6
+            }),
+            5);
+  auto allows = [](const SignatureRule& rule, L4Protocol protocol, std::uint16_t port) {
+    if (rule.protocol != L4Protocol::kAny && rule.protocol != protocol) return false;
+    return rule.ports.empty() ||
+           std::any_of(rule.ports.begin(), rule.ports.end(),
+                       [port](const PortRange& r) { return r.contains(port); });
+  };
+  auto withBit = [](IpAddress address, int bit128, bool set) {
+    std::array<std::uint8_t, 16> bytes = address.bytes();
+    auto mask = static_cast<std::uint8_t>(0x80 >> (bit128 % 8));
+    auto& byte = bytes[static_cast<std::size_t>(bit128 / 8)];
+    byte = set ? static_cast<std::uint8_t>(byte | mask) : static_cast<std::uint8_t>(byte & ~mask);
+    return IpAddress::fromV6(bytes);
+  };
+  std::mt19937_64 random(20261124);
+  std::size_t checked = 0, inside = 0;
+  for (const Scanned& scanned : ranges) {
+    std::string text = scanned.range.toString();
+    IpAddress network = *IpAddress::parse(std::string_view(text).substr(0, text.find('/')));
+    int prefix128 = scanned.range.prefixLength() + (network.isV4() ? 96 : 0);
+    std::vector<IpAddress> probes{network};
+    if (prefix128 < 128) probes.push_back(withBit(network, prefix128, true));
+    if (prefix128 > (network.isV4() ? 96 : 0)) {
+      int last = prefix128 - 1;
+      bool isSet = (network.bytes()[static_cast<std::size_t>(last / 8)] & (0x80 >> (last % 8)));
+      probes.push_back(withBit(network, last, !isSet));
+    }
+    for (int draw = 0; draw < 4; ++draw) {
+      IpAddress probe = network;
+      for (int bit = prefix128; bit < 128; ++bit) probe = withBit(probe, bit, random() & 1);
+      probes.push_back(probe);
+    }
+    for (const IpAddress& probe : probes) {
+      for (auto [protocol, port] : {std::pair{kTcp, std::uint16_t{443}},
+                                    std::pair{kUdp, std::uint16_t{3478}},
+                                    std::pair{kTcp, std::uint16_t{5222}}}) {
+        std::vector<std::string> expected;
+        for (const Scanned& other : ranges) {
+          if (other.range.contains(probe) && allows(*other.rule, protocol, port))
+            expected.push_back(other.rule->id);
+        }
+        std::vector<std::string> found;
+        for (const auto& match : matcher_.matchAddress(probe, protocol, port))
+          found.push_back(match.rule->id);
+        std::sort(expected.begin(), expected.end());
+        std::sort(found.begin(), found.end());
+        EXPECT_EQ(found, expected) << probe.toString() << " " << port << " near " << text;
+        ++checked;
+        inside += expected.empty() ? 0 : 1;
+      }
+    }
+  }
+  EXPECT_GT(inside, 0u);
+  EXPECT_LT(inside, checked);  // some probes fall outside every range
 }
 
 }  // namespace
