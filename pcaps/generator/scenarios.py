@@ -84,6 +84,17 @@ def _noise_frame(rng: random.Random, low: int, high: int) -> bytes:
     return len(body).to_bytes(3, "big") + body
 
 
+def _whatsapp_chat_open(trace: Trace, t: int, phone: Host, chat_server: Host,
+                        rng: random.Random) -> tuple[TcpSession, int]:
+    """Opens a WhatsApp chat connection on TCP 5222 at `t`: handshake, the client's prologue,
+    the server's first frame, one more client frame. Returns the session and the time after."""
+    chat = TcpSession(trace, phone, chat_server, _ephemeral(rng), 5222, rng, rtt_us=41 * MILLISECOND)
+    t = chat.open(t)
+    t = chat.request_response(t + MILLISECOND, _whatsapp_chatd_hello(rng), _noise_frame(rng, 330, 380))
+    t = chat.send(t + 3 * MILLISECOND, True, _noise_frame(rng, 280, 320))
+    return chat, t
+
+
 def _whatsapp_call_stun(trace: Trace, t: int, phone: Host, relay: Host, port: int,
                         rng: random.Random) -> int:
     """Call setup on the relay 5-tuple, as in nDPI's WhatsApp call captures: TURN-style
@@ -171,11 +182,7 @@ def whatsapp_chat_call() -> Trace:
     tls.close(end - 2 * SECOND)
 
     # WhatsApp chat connection on TCP 5222.
-    chat = TcpSession(trace, phone, chat_server, _ephemeral(rng), 5222, rng, rtt_us=41 * MILLISECOND)
-    t_chat = chat.open(t + 1200 * MILLISECOND)
-    t_chat = chat.request_response(t_chat + MILLISECOND, _whatsapp_chatd_hello(rng),
-                                   _noise_frame(rng, 330, 380))
-    t_chat = chat.send(t_chat + 3 * MILLISECOND, True, _noise_frame(rng, 280, 320))
+    chat, t_chat = _whatsapp_chat_open(trace, t + 1200 * MILLISECOND, phone, chat_server, rng)
     while True:
         t_chat += rng.randrange(3 * SECOND, 25 * SECOND)
         if t_chat > end - 10 * SECOND:
@@ -291,10 +298,7 @@ def whatsapp_idle_chat() -> Trace:
 
     t = dhcp_exchange(trace, t0, phone, net.gateway, rng)
     chat_server = net.server("chatd", WHATSAPP_CHAT_V4, ttl=55)
-    chat = TcpSession(trace, phone, chat_server, _ephemeral(rng), 5222, rng, rtt_us=41 * MILLISECOND)
-    t = chat.open(t + 1200 * MILLISECOND)
-    t = chat.request_response(t + MILLISECOND, _whatsapp_chatd_hello(rng), _noise_frame(rng, 330, 380))
-    chat.send(t + 3 * MILLISECOND, True, _noise_frame(rng, 280, 320))
+    _whatsapp_chat_open(trace, t + 1200 * MILLISECOND, phone, chat_server, rng)
     return trace
 
 
