@@ -49,7 +49,7 @@ void keep(NdpiFlow& flow, const ndpi_protocol& protocol) {
 // classifies such flows on the ClientHello instead of at the end of the certificate exchange (or
 // of the flow, when it stays shorter than the budget), and spares nDPI a tenth of its packets on
 // a flow-dense capture (docs/benchmarks.md).
-bool tlsNamed(NdpiFlow& flow, const ndpi_protocol& protocol) {
+bool tlsNamed(const NdpiFlow& flow, const ndpi_protocol& protocol) {
   return protocol.master_protocol == NDPI_PROTOCOL_TLS &&
          flow.get()->protos.tls_quic.subprotocol_detected != 0;
 }

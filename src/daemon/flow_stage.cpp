@@ -52,8 +52,14 @@ void FlowStage::track(const decode::DecodedPacket& packet, std::uint64_t packetN
     flow.id = packetNumber;
     if (classifierOptions_.ndpiTimeBudget > 0) {
       if (ndpiDeadlines_.size() >= maxDeadlines_) {
+        // Counted only when it matters: the oldest flow is still open and still unjudged.
+        if (flow::Flow* oldest = liveFlowOf(ndpiDeadlines_.front())) {
+          const classify::FlowFacts* facts = classify::FlowClassifier::facts(*oldest);
+          if (facts == nullptr || !facts->classified) {
+            counters_.add("classify.ndpi_time_budget_untracked");
+          }
+        }
         ndpiDeadlines_.pop_front();
-        counters_.add("classify.ndpi_time_budget_untracked");
       }
       auto budget = static_cast<Microseconds>(classifierOptions_.ndpiTimeBudget * 1e6);
       ndpiDeadlines_.push_back(NdpiDeadline{packet.time.micros + budget, flow.id, flow.key});
@@ -79,9 +85,8 @@ void FlowStage::applyNdpiTimeBudget(Timestamp now) {
   while (!ndpiDeadlines_.empty() && ndpiDeadlines_.front().due <= now.micros) {
     NdpiDeadline deadline = ndpiDeadlines_.front();
     ndpiDeadlines_.pop_front();
-    flow::Flow* flow = flows_.lookup(deadline.key);
-    // Gone, or a later flow with the same key: nothing to do.
-    if (flow == nullptr || flow->id != deadline.flowId) continue;
+    flow::Flow* flow = liveFlowOf(deadline);
+    if (flow == nullptr) continue;
     // The verdict's time is when the budget ran out (or the flow's last packet, if one came
     // between then and this walk), not `now`: as a flow that times out ends at its due time,
     // so a capture whose clock jumps ahead does not date verdicts by the jump.
@@ -92,6 +97,12 @@ void FlowStage::applyNdpiTimeBudget(Timestamp now) {
       }
     }
   }
+}
+
+flow::Flow* FlowStage::liveFlowOf(const NdpiDeadline& deadline) {
+  flow::Flow* flow = flows_.lookup(deadline.key);
+  // Gone, or a later flow with the same key.
+  return flow != nullptr && flow->id == deadline.flowId ? flow : nullptr;
 }
 
 void FlowStage::observeDnsOnly(const decode::DecodedPacket& packet) { observeDns(packet, false); }

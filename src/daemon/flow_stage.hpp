@@ -65,12 +65,14 @@ class FlowStage {
   Counters retiredClassifierCounters_;
   // Flows in the order they began, each with the time its nDPI time budget runs out; a flow
   // that ended (or was classified) by then is skipped. At most the table's cap of them: under a
-  // flood the oldest lose their time budget (counted) and keep the packet budget and their end.
+  // flood the oldest lose their time budget (counted if still open and unjudged) and keep the
+  // packet budget and their end.
   struct NdpiDeadline {
     Microseconds due = 0;
     std::uint64_t flowId = 0;
     flow::FlowKey key;
   };
+  flow::Flow* liveFlowOf(const NdpiDeadline& deadline);  // null once the flow is gone
   std::deque<NdpiDeadline> ndpiDeadlines_;
   std::size_t maxDeadlines_ = 0;
   flow::FlowTable flows_;  // last: its end handler uses the members above
