@@ -2,7 +2,6 @@
 #include "baawatch/classify/signature_matcher.hpp"
 
 #include <algorithm>
-#include <array>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -27,19 +26,6 @@ struct StringHash {
 
 using NameIndex =
     std::unordered_map<std::string, std::vector<RuleRef>, StringHash, std::equal_to<>>;
-
-// Network bits of `address` for a prefix counted in the 128-bit (IPv4-mapped) space.
-// Byte-wise: it runs once per prefix group for every flow's server address.
-IpAddress maskedAddress(const IpAddress& address, int prefix128) {
-  std::array<std::uint8_t, 16> bytes = address.bytes();
-  auto whole = static_cast<std::size_t>(prefix128 / 8);
-  if (whole < bytes.size()) {
-    int kept = prefix128 % 8;  // leading bits of the byte that holds the prefix's end
-    bytes[whole] &= static_cast<std::uint8_t>(0xff00 >> kept);
-    std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(whole) + 1, bytes.end(), 0);
-  }
-  return IpAddress::fromV6(bytes);
-}
 
 bool restrictionsAllow(const SignatureRule& rule, L4Protocol protocol, std::uint16_t serverPort) {
   if (rule.protocol != L4Protocol::kAny && rule.protocol != protocol) return false;
@@ -100,14 +86,12 @@ SignatureMatcher::SignatureMatcher(std::shared_ptr<const SignatureCatalog> catal
       if (!rule.namePatterns.empty()) index_->patterned.push_back(ref);
       for (const std::string& name : rule.ndpiProtocols) index_->ndpi[name].push_back(ref);
       for (const IpRange& range : rule.ipRanges) {
-        std::string text = range.toString();
-        auto network = IpAddress::parse(std::string_view(text).substr(0, text.find('/')));
-        if (!network) continue;  // toString() of a parsed range always parses back
-        int prefix128 = range.prefixLength() + (network->isV4() ? 96 : 0);
-        Index::PrefixGroup& group = groups[{prefix128, network->isV4()}];
-        group.v4 = network->isV4();
+        const IpAddress& network = range.network();
+        int prefix128 = range.prefixLength() + (network.isV4() ? 96 : 0);
+        Index::PrefixGroup& group = groups[{prefix128, network.isV4()}];
+        group.v4 = network.isV4();
         group.prefix128 = prefix128;
-        group.networks[maskedAddress(*network, prefix128)].push_back(ref);
+        group.networks[network].push_back(ref);
       }
     }
   }
@@ -171,7 +155,7 @@ std::vector<SignatureMatch> SignatureMatcher::matchAddress(const IpAddress& serv
   bool v4 = server.isV4();
   for (const Index::PrefixGroup& group : index_->prefixGroups) {
     if (group.v4 != v4) continue;
-    auto it = group.networks.find(maskedAddress(server, group.prefix128));
+    auto it = group.networks.find(server.masked(group.prefix128));
     if (it == group.networks.end()) continue;
     for (const RuleRef& ref : it->second) {
       if (!restrictionsAllow(*ref.rule, protocol, serverPort)) continue;

@@ -70,6 +70,18 @@ std::string IpAddress::toString() const {
   return buffer;
 }
 
+// Byte-wise: the signature matcher masks every flow's server address once per prefix length.
+IpAddress IpAddress::masked(int prefix128) const {
+  std::array<std::uint8_t, 16> masked = bytes_;
+  auto whole = static_cast<std::size_t>(prefix128 / 8);
+  if (whole < masked.size()) {
+    int kept = prefix128 % 8;  // leading bits of the byte that holds the prefix's end
+    masked[whole] &= static_cast<std::uint8_t>(0xff00 >> kept);
+    std::fill(masked.begin() + static_cast<std::ptrdiff_t>(whole) + 1, masked.end(), 0);
+  }
+  return fromV6(masked);
+}
+
 std::size_t IpAddressHash::operator()(const IpAddress& address) const noexcept {
   // Runs several times per packet (the inventory, the DNS cache, signature ranges). The murmur3
   // finaliser is a bijection on 64 bits, so for either half fixed no two values of the other
@@ -109,11 +121,7 @@ std::optional<IpRange> IpRange::parse(std::string_view text) {
   range.prefix_ = address->isV4() ? length + 96 : length;
   range.v4_ = address->isV4();
   // Keep only the network bits so toString() and contains() agree on "10.1.2.3/8".
-  std::array<std::uint8_t, 16> bytes = address->bytes();
-  for (int bit = range.prefix_; bit < 128; ++bit) {
-    bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
-  }
-  range.network_ = IpAddress::fromV6(bytes);
+  range.network_ = address->masked(range.prefix_);
   // contains() compares two 64-bit halves under a mask: it runs for every packet (clinical
   // networks, signature ranges), where a byte loop with a memcmp call showed in profiles.
   auto maskOf = [](int bits) {

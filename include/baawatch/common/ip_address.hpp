@@ -31,6 +31,9 @@ class IpAddress {
   // The 128 bits as two big-endian halves (bytes 0-7, bytes 8-15): for masks and hashing.
   std::uint64_t highBits() const { return bigEndian64(0); }
   std::uint64_t lowBits() const { return bigEndian64(8); }
+  // The first `prefix128` bits kept and the rest cleared, counted in the 128-bit space (an IPv4
+  // prefix /n is 96 + n): a CIDR range's network, or an address's network for a look-up.
+  IpAddress masked(int prefix128) const;
   std::string toString() const;
 
   // The order of the bytes, then unset before set (as a memberwise default would give), written
@@ -78,6 +81,8 @@ class IpRange {
     // range as wide as "::/0" must still not swallow IPv4 (held as ::ffff:a.b.c.d).
     return v4_ || !address.isV4();
   }
+  // The network address (host bits cleared).
+  const IpAddress& network() const { return network_; }
   // Prefix length in the address's own family (0-32 for IPv4, 0-128 for IPv6).
   int prefixLength() const;
   std::string toString() const;

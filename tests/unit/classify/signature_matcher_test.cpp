@@ -239,7 +239,7 @@ TEST_F(ShippedSignatureMatcherTest, AddressLookupAgreesWithAScanOfEveryRange) {
   std::size_t checked = 0, inside = 0;
   for (const Scanned& scanned : ranges) {
     std::string text = scanned.range.toString();
-    IpAddress network = *IpAddress::parse(std::string_view(text).substr(0, text.find('/')));
+    const IpAddress& network = scanned.range.network();
     int prefix128 = scanned.range.prefixLength() + (network.isV4() ? 96 : 0);
     std::vector<IpAddress> probes{network};
     if (prefix128 < 128) probes.push_back(withBit(network, prefix128, true));
