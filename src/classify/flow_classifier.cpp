@@ -118,23 +118,14 @@ bool FlowClassifier::onPacket(flow::Flow& flow, const decode::DecodedPacket& pac
   if (!state.ndpi->done) return false;
   // Media flows are judged by behaviour over seconds, not by nDPI's first packets: a flow that
   // may be a FaceTime call is classified once the behaviour has decided.
-  BehaviourAssessment assessment =
-      impl_->faceTime.assess(flow, state.media, state.facts, packet.time, false);
-  if (assessment.state == BehaviourState::kWatching) return false;
-  classify(flow, packet.time, std::move(assessment.verdict));
-  state.ndpi.reset();
-  return true;
+  return classifyUnlessWatching(flow, packet.time, false);
 }
 
 bool FlowClassifier::onFlowEnd(flow::Flow& flow) {
   ClassifierState& state = stateOf(flow);
   if (state.facts.classified) return false;
   impl_->ndpi.giveUp(*state.ndpi);
-  BehaviourAssessment assessment =
-      impl_->faceTime.assess(flow, state.media, state.facts, flow.lastSeen, true);
-  classify(flow, flow.lastSeen, std::move(assessment.verdict));
-  state.ndpi.reset();
-  return true;
+  return classifyUnlessWatching(flow, flow.lastSeen, true);
 }
 
 bool FlowClassifier::onNdpiTimeUp(flow::Flow& flow, Timestamp now) {
@@ -143,10 +134,15 @@ bool FlowClassifier::onNdpiTimeUp(flow::Flow& flow, Timestamp now) {
   if (state.facts.classified || state.ndpi->done) return false;
   impl_->ndpi.giveUp(*state.ndpi);
   counters_.add("classify.ndpi_time_budget_spent");
+  return classifyUnlessWatching(flow, now, false);
+}
+
+bool FlowClassifier::classifyUnlessWatching(flow::Flow& flow, Timestamp time, bool final) {
+  ClassifierState& state = stateOf(flow);
   BehaviourAssessment assessment =
-      impl_->faceTime.assess(flow, state.media, state.facts, now, false);
+      impl_->faceTime.assess(flow, state.media, state.facts, time, final);
   if (assessment.state == BehaviourState::kWatching) return false;
-  classify(flow, now, std::move(assessment.verdict));
+  classify(flow, time, std::move(assessment.verdict));
   state.ndpi.reset();
   return true;
 }

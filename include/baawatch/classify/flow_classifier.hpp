@@ -72,6 +72,9 @@ class FlowClassifier {
 
  private:
   struct Impl;
+  // Once nDPI is done: classifies `flow` at `time` unless its behaviour is still being watched
+  // (never so when `final`), then releases nDPI's state. Returns whether it classified.
+  bool classifyUnlessWatching(flow::Flow& flow, Timestamp time, bool final);
   void classify(flow::Flow& flow, Timestamp time, std::optional<Verdict> behaviourVerdict);
 
   std::shared_ptr<const SignatureCatalog> catalog_;
