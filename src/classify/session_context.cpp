@@ -31,6 +31,7 @@ void SessionContext::observe(const std::string& deviceId, const Verdict& verdict
       verdict.kind < UseKind::kMessaging || verdict.service->category == Category::kPresence)
     return;
   Seen& seen = named_[deviceId][verdict.service->id];
+  seen.catalog = verdict.catalog;
   seen.service = verdict.service;
   if (time > seen.last) seen.last = time;
 }
@@ -68,13 +69,17 @@ bool SessionContext::refine(const std::string& deviceId, Verdict& verdict, Times
   }
   if (sibling == nullptr) return false;
   const ServiceSignature* from = verdict.service;
+  std::string fromName = from->name;
+  std::string fromVendor = from->vendor;
+  // The sibling may come from the catalog before a reload: the verdict now keeps that one alive.
+  verdict.catalog = sibling->catalog;
   verdict.service = sibling->service;
   verdict.confidence = std::min(verdict.confidence, Confidence::kMedium);
   verdict.evidence.push_back(Evidence{
       "context." + sibling->service->id + ".same-vendor-session", EvidenceField::kBehaviour,
-      "device in a named " + sibling->service->name + " session; relay shared with " + from->name,
+      "device in a named " + sibling->service->name + " session; relay shared with " + fromName,
       sibling->last, Confidence::kMedium,
-      from->vendor + " runs one relay infrastructure for " + from->name + " and " +
+      fromVendor + " runs one relay infrastructure for " + fromName + " and " +
           sibling->service->name +
           ": the flow's own evidence names only the vendor, the device's live session names the app",
       ""});

@@ -10,8 +10,11 @@
 // window (facetime.apple.com, then WebRTC media to Apple) gains one step of confidence: two
 // independent signals agree. Only call verdicts are refined.
 // The window is the sibling's `behaviour: session_window_seconds` (default 600 s).
+// A session outlives a reload: it keeps the catalog its service came from alive (as a Verdict
+// does), and a verdict re-attributed to it takes that catalog along.
 // Thread: owned by one packet thread.
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -31,6 +34,7 @@ class SessionContext {
   static double windowFor(const ServiceSignature& service);
   // device id -> service id -> (service, last time a named flow of it was seen)
   struct Seen {
+    std::shared_ptr<const SignatureCatalog> catalog;  // keeps `service` alive across reloads
     const ServiceSignature* service = nullptr;
     Timestamp last;
   };

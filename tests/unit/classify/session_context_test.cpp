@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,34 @@ TEST(SessionContextTest, LowConfidenceStaysLow) {
   Verdict call = verdict(kMessenger, UseKind::kCall, {EvidenceField::kServerIp}, Confidence::kLow);
   ASSERT_TRUE(context.refine(kPhone, call, at(110)));
   EXPECT_EQ(call.confidence, Confidence::kLow);
+}
+
+// A reload replaces the catalog while a device's named session is still open: the session keeps
+// its catalog alive, and a call attributed to it afterwards takes that catalog along, so neither
+// reads a freed service (helper review: a use-after-free under ASan without this).
+TEST(SessionContextTest, ASessionFromBeforeAReloadKeepsItsServiceAlive) {
+  SessionContext context;
+  std::weak_ptr<const SignatureCatalog> beforeReload;
+  {
+    auto catalog = std::make_shared<SignatureCatalog>();
+    catalog->services = {kWhatsapp, kMessenger};
+    beforeReload = catalog;
+    Verdict chat = namedChat(catalog->services[0]);
+    chat.catalog = catalog;
+    context.observe(kPhone, chat, at(100));
+  }  // the reload: the old catalog's last verdict is gone
+  EXPECT_FALSE(beforeReload.expired()) << "the open session must keep its catalog";
+
+  auto afterReload = std::make_shared<SignatureCatalog>();
+  afterReload->services = {kWhatsapp, kMessenger};
+  Verdict call = anonymousCall(afterReload->services[1]);
+  call.catalog = afterReload;
+  afterReload.reset();  // the call's verdict is the new catalog's only owner, as on a packet thread
+  ASSERT_TRUE(context.refine(kPhone, call, at(160)));
+  EXPECT_EQ(call.service->id, "whatsapp");
+  EXPECT_EQ(call.catalog, beforeReload.lock()) << "the verdict must own its service's catalog";
+  EXPECT_NE(call.evidence.back().value.find("Facebook Messenger"), std::string::npos)
+      << call.evidence.back().value;
 }
 
 // Cases where the call keeps its verdict. Each observes some named flows, then refines a call.
