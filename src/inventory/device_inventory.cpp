@@ -10,13 +10,45 @@ bool isUsableMac(const decode::MacAddress& mac) {
   return !allZero && !multicast;
 }
 
-// mDNS names arrive as "lucas-iphone.local": the device name is the first label.
+// True for well-formed UTF-8 without control characters. mDNS names are UTF-8 (RFC 6762 §16:
+// "Zoë's iPad" is a fine name), but a name is only read from the wire: one with a control byte
+// (a newline, a NUL) or broken UTF-8 would reach syslog structured data and the reports of
+// people, so it is rejected whole, as DHCP host names with such bytes are (dhcp_message.cpp).
+bool isReadableUtf8(std::string_view text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    auto lead = static_cast<unsigned char>(text[at]);
+    if (lead < 0x80) {
+      if (lead < 0x20 || lead == 0x7f) return false;
+      ++at;
+      continue;
+    }
+    std::size_t length = lead >= 0xf0 && lead <= 0xf4 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 0;
+    if (length == 0 || lead > 0xf4 || at + length > text.size()) return false;
+    std::uint32_t code = lead & (0xff >> (length + 1));
+    for (std::size_t i = 1; i < length; ++i) {
+      auto next = static_cast<unsigned char>(text[at + i]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    // Overlong forms, UTF-16 surrogates, beyond U+10FFFF, and the C1 controls.
+    std::uint32_t smallest = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
+    if (code < smallest || (code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff ||
+        (code >= 0x80 && code <= 0x9f))
+      return false;
+    at += length;
+  }
+  return true;
+}
+
+// mDNS names arrive as "lucas-iphone.local": the device name is what precedes ".local".
 std::string deviceNameFromMdns(const std::string& name) {
   constexpr std::string_view kLocal = ".local";
   if (name.size() <= kLocal.size() || name.compare(name.size() - kLocal.size(), kLocal.size(),
                                                    kLocal) != 0)
     return {};
-  return name.substr(0, name.size() - kLocal.size());
+  std::string device = name.substr(0, name.size() - kLocal.size());
+  return isReadableUtf8(device) ? device : std::string();
 }
 
 }  // namespace

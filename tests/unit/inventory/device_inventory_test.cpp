@@ -121,6 +121,28 @@ TEST(DeviceInventoryTest, MdnsIgnoresNonLocalNamesAndOtherRecords) {
   EXPECT_TRUE(inventory.lookup(ip("192.168.1.62")).hostName.empty());
 }
 
+// A name is only read from the wire: control bytes and broken UTF-8 would reach syslog
+// structured data and reports, so such a name is not learned; UTF-8 names are.
+TEST(DeviceInventoryTest, MdnsNamesWithControlBytesOrBrokenUtf8AreNotLearned) {
+  DeviceInventory inventory;
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {std::string("evil\nhost.local"), "192.168.1.70"},
+      {std::string("nul\0byte.local", 14), "192.168.1.71"},
+      {std::string("broken\xc3.local"), "192.168.1.72"},
+      {std::string("overlong\xc0\xaf.local"), "192.168.1.73"},
+      {std::string("c1\xc2\x85" "ctl.local"), "192.168.1.74"},
+      {std::string("surrogate\xed\xa0\x80.local"), "192.168.1.75"},
+  };
+  for (const auto& [name, address] : refused) {
+    inventory.observeMdns(mdnsAnswer(name, address), kTime);
+    EXPECT_EQ(inventory.lookup(ip(address)).hostName, "")
+        << "learned " << name;
+  }
+  inventory.observeMdns(mdnsAnswer("Zo\xc3\xab-iPad.local", "192.168.1.76"), kTime);
+  EXPECT_EQ(inventory.lookup(ip("192.168.1.76")).hostName,
+            "Zo\xc3\xab-iPad");
+}
+
 TEST(DeviceInventoryTest, DhcpNameWinsOverMdnsName) {
   DeviceInventory inventory;
   inventory.observeMdns(mdnsAnswer("lucas-iphone.local", "192.168.1.42"), kTime);
