@@ -95,7 +95,10 @@ Expected<DiskSpool, std::string> DiskSpool::open(const std::string& path, std::u
 
 DiskSpool::PushResult DiskSpool::push(std::string_view record) {
   std::uint64_t needed = 4 + record.size();
-  if (size_ + needed > maxBytes_) return PushResult::kFull;
+  // The bound is on what the spool holds on disk: the pending records, once delivered ones give
+  // their space back (pop()); where the file system cannot do that, the whole file.
+  std::uint64_t held = canFreeDelivered_ ? pendingBytes() : size_;
+  if (held + needed > maxBytes_) return PushResult::kFull;
   std::string frame;
   frame.reserve(needed);
   auto length = static_cast<std::uint32_t>(record.size());
@@ -137,6 +140,26 @@ void DiskSpool::pop() {
   if (records_ > 0) --records_;
   storeHead();
   resetIfDrained();
+  freeDelivered();
+}
+
+void DiskSpool::freeDelivered() {
+  // A receiver that keeps up with new records but never lets the spool run dry would otherwise
+  // grow the file by every record delivered from it. Punching the delivered head out (after the
+  // head offset naming it delivered is stored) frees its blocks and keeps every offset.
+  constexpr std::uint64_t kFreeEvery = 1 << 20;
+  constexpr std::uint64_t kBlock = 4096;
+  std::uint64_t end = head_ & ~(kBlock - 1);
+  if (!canFreeDelivered_ || end < freedUpTo_ + kFreeEvery) return;
+  if (::fallocate(dataFd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                  static_cast<off_t>(freedUpTo_), static_cast<off_t>(end - freedUpTo_)) != 0) {
+    // EOPNOTSUPP and the like: the bound falls back to the file's size, as push() says.
+    canFreeDelivered_ = false;
+    lastError_ = path_ + ": cannot free delivered records (" + std::strerror(errno) +
+                 "): the spool's bound now counts them until it drains";
+    return;
+  }
+  freedUpTo_ = end;
 }
 
 void DiskSpool::storeHead() {
@@ -152,6 +175,7 @@ void DiskSpool::resetIfDrained() {
   head_ = 0;
   size_ = 0;
   records_ = 0;
+  freedUpTo_ = 0;
   storeHead();
 }
 

@@ -1,8 +1,12 @@
 #include "baawatch/sink/syslog_sink.hpp"
 
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -243,14 +247,37 @@ void SyslogSink::deliverTcp(std::string frame) {
   if (socket_.valid() && spool_->empty()) {
     if (sendAll(frame)) {
       sent_.fetch_add(1, std::memory_order_relaxed);
-      recent_.push_back(Sent{Clock::now(), std::move(frame)});
-      auto window = std::chrono::duration<double>(options_.resendWindowSeconds);
-      while (!recent_.empty() && Clock::now() - recent_.front().at > window) recent_.pop_front();
+      remember(std::move(frame));
       return;
     }
     disconnect(std::strerror(errno));
   }
   spool(frame);
+}
+
+void SyslogSink::remember(std::string frame) {
+  recentBytes_ += frame.size();
+  recent_.push_back(Sent{Clock::now(), std::move(frame)});
+  // What the receiver's TCP has not acknowledged yet (bytes still in our send queue) may never
+  // arrive: those frames are kept however old, so a receiver that stalls for minutes and then
+  // dies loses nothing. Acknowledged frames are kept for the resend window too (the receiving
+  // program may not have read them yet when it dies), but at most kAckedKeepBytes of them, so a
+  // fast drain of a large spool does not hold the spool in memory.
+  int unacknowledged = 0;
+  bool known = ::ioctl(socket_.get(), SIOCOUTQ, &unacknowledged) == 0 && unacknowledged >= 0;
+  auto now = Clock::now();
+  auto window = std::chrono::duration<double>(options_.resendWindowSeconds);
+  while (!recent_.empty()) {
+    const Sent& oldest = recent_.front();
+    std::uint64_t after = recentBytes_ - oldest.frame.size();  // bytes sent after the oldest
+    bool acknowledged = !known || after >= static_cast<std::uint64_t>(unacknowledged);
+    std::uint64_t acknowledgedBytes =
+        known ? recentBytes_ - std::min<std::uint64_t>(recentBytes_, unacknowledged) : recentBytes_;
+    bool stillWanted = now - oldest.at <= window && acknowledgedBytes <= kAckedKeepBytes;
+    if (!acknowledged || stillWanted) break;
+    recentBytes_ -= oldest.frame.size();
+    recent_.pop_front();
+  }
 }
 
 void SyslogSink::spool(const std::string& frame) {
@@ -283,7 +310,7 @@ void SyslogSink::drainSpool() {
     }
     spool_->pop();
     sent_.fetch_add(1, std::memory_order_relaxed);
-    recent_.push_back(Sent{Clock::now(), std::move(*frame)});
+    remember(std::move(*frame));
   }
   spoolPending_.store(spool_->pendingRecords(), std::memory_order_relaxed);
   spoolBytes_.store(spool_->pendingBytes(), std::memory_order_relaxed);
@@ -322,12 +349,17 @@ bool SyslogSink::connectTcp(bool force) {
     backoff_ = std::min(backoff_ * 2, options_.reconnectMaxSeconds);
     return false;
   }
-  // Blocking sends from here on: the writer thread may wait on the receiver, the packet thread
-  // never does (it only queues).
+  // Blocking sends from here on, for at most the send timeout: the writer thread may wait on the
+  // receiver, the packet thread never does (it only queues).
   int flags = ::fcntl(fd.get(), F_GETFL);
   ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
-  timeval sendTimeout{5, 0};
+  auto timeoutMicros = static_cast<long>(options_.sendTimeoutSeconds * 1e6);
+  timeval sendTimeout{timeoutMicros / 1000000, timeoutMicros % 1000000};
   ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &sendTimeout, sizeof sendTimeout);
+  // A receiver host that vanishes (no FIN, no RST) would otherwise be noticed only when TCP's
+  // retransmissions give up, about 15 minutes; data unacknowledged for 30 s ends the connection.
+  unsigned int userTimeoutMs = 30000;
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_USER_TIMEOUT, &userTimeoutMs, sizeof userTimeoutMs);
   socket_ = std::move(fd);
   backoff_ = options_.reconnectMinSeconds;
   if (everConnected_) reconnects_.fetch_add(1, std::memory_order_relaxed);
@@ -364,16 +396,20 @@ void SyslogSink::disconnect(const char* why) {
   socket_.reset();
   failed_.fetch_add(1, std::memory_order_relaxed);
   if (options_.log) options_.log(describe() + ": connection lost (" + why + "), spooling");
-  // What was sent just before the loss may sit unread in the dead receiver's buffer: send it
-  // again (before the spool when the spool is empty, which keeps the order; after it otherwise).
-  auto window = std::chrono::duration<double>(options_.resendWindowSeconds);
-  auto now = Clock::now();
+  // What the receiver had not acknowledged, or had acknowledged only just before (remember()),
+  // may never have reached it: send it again (before the spool when the spool is empty, which
+  // keeps the order; after it otherwise). Receivers drop the duplicates by record_id.
   for (auto& sent : recent_) {
-    if (now - sent.at > window) continue;
     spool(sent.frame);
     resent_.fetch_add(1, std::memory_order_relaxed);
   }
   recent_.clear();
+  recentBytes_ = 0;
+  // A receiver that accepts and then stalls or drops us must not be reconnected to for every
+  // record (each attempt can block the writer thread for the 5 s send timeout): back off.
+  nextAttempt_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(backoff_));
+  backoff_ = std::min(backoff_ * 2, options_.reconnectMaxSeconds);
 }
 
 void SyslogSink::flush() {

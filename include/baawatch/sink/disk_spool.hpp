@@ -6,7 +6,8 @@
 // `<path>.head` holds the offset of the first record not yet delivered. pop() moves the head
 // after delivery; a crash between delivery and the head update re-delivers (duplicates carry the
 // same record id, so the SIEM drops them), it never loses. When everything is delivered both files
-// are truncated. A spool left by a previous run is picked up by open().
+// are truncated; before that, the delivered head of the data file is punched out every MiB, so
+// the bound counts only pending records. A spool left by a previous run is picked up by open().
 // Thread: one thread at a time. Errors are values (I/O errors name the file).
 #include <cstdint>
 #include <optional>
@@ -45,7 +46,8 @@ class UniqueFd {
 
 class DiskSpool {
  public:
-  // Creates or reopens the spool; `maxBytes` bounds the data file.
+  // Creates or reopens the spool; `maxBytes` bounds the pending records' bytes on disk (the whole
+  // data file where the file system cannot punch holes).
   static Expected<DiskSpool, std::string> open(const std::string& path, std::uint64_t maxBytes);
 
   DiskSpool(DiskSpool&&) noexcept = default;
@@ -68,6 +70,7 @@ class DiskSpool {
   DiskSpool(std::string path, std::uint64_t maxBytes, UniqueFd dataFd, UniqueFd headFd);
   void storeHead();
   void resetIfDrained();
+  void freeDelivered();
 
   std::string path_;
   std::uint64_t maxBytes_ = 0;
@@ -77,6 +80,8 @@ class DiskSpool {
   std::uint64_t size_ = 0;      // end of the data file
   std::uint64_t records_ = 0;   // undelivered records
   std::uint32_t frontLength_ = 0;
+  std::uint64_t freedUpTo_ = 0;     // the data file's blocks before this are punched out
+  bool canFreeDelivered_ = true;
   std::string lastError_;
 };
 

@@ -8,9 +8,12 @@
 // ip, host_name, severity, ...), and MSG the whole JSON record. Format: docs/gateway.md.
 //
 // Delivery over TCP: while the receiver cannot be reached, messages go to a bounded DiskSpool and
-// leave it in order once it is back (reconnects with backoff). Messages sent in the last few
-// seconds before a broken connection was noticed are sent again after the reconnect, because TCP
-// accepts bytes the dead peer never read: receivers drop the duplicates by record_id. UDP and
+// leave it in order once it is back (reconnects with backoff). When a connection breaks, every
+// message the receiver's TCP had not acknowledged at the last send, and those acknowledged in the
+// resend window before it (a receiving program that dies may not have read them), are sent again
+// after the reconnect: receivers drop the duplicates by record_id. Plain TCP syslog has no
+// application acknowledgement (RFC 6587), so a receiver that acknowledged a message, kept it
+// unread longer than the window and then died loses it; that is the protocol's limit. UDP and
 // the local socket cannot tell loss; failures there are counted. The local socket connects again
 // when its receiver has restarted (a new socket at the same path), counted as reconnects.
 //
@@ -47,6 +50,7 @@ struct SyslogOptions {
   std::vector<std::string> eventTypes;    // empty: alert, visibility, encounter
   std::string counterPrefix = "syslog.0"; // counters are <prefix>.sent, .spooled, ...
   double resendWindowSeconds = 3;
+  double sendTimeoutSeconds = 5;          // a send blocked this long ends the connection
   double reconnectMinSeconds = 1;
   double reconnectMaxSeconds = 10;
   // Connection lost / restored / spool problems, one line each, for the operational log.
@@ -91,6 +95,9 @@ class SyslogSink : public SinkTarget {
   bool peerClosed() const;
   bool sendAll(std::string_view bytes);
   void disconnect(const char* why);
+  // Keeps a sent frame for resending until the receiver's TCP acknowledged it and the resend
+  // window has passed.
+  void remember(std::string frame);
   void drainSpool();
   void spool(const std::string& frame);
   void sendDatagram(const std::string& message);
@@ -100,7 +107,11 @@ class SyslogSink : public SinkTarget {
   int procId_;
   UniqueFd socket_;
   std::optional<DiskSpool> spool_;
-  std::deque<Sent> recent_;           // TCP frames sent within the resend window
+  // At most this many acknowledged bytes are kept for the resend window (unacknowledged ones are
+  // bounded by the socket's send buffer).
+  static constexpr std::uint64_t kAckedKeepBytes = 1 << 20;
+  std::deque<Sent> recent_;           // TCP frames that may still need resending, oldest first
+  std::uint64_t recentBytes_ = 0;
   Clock::time_point nextAttempt_{};
   double backoff_;
   bool everConnected_ = false;

@@ -4,9 +4,11 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,41 @@ TEST(DiskSpool, RefusesRecordsBeyondItsBound) {
   EXPECT_EQ(spool->push("0123456789"), DiskSpool::PushResult::kStored);  // 14 bytes framed
   EXPECT_EQ(spool->push("0123456789"), DiskSpool::PushResult::kFull);
   EXPECT_EQ(spool->pendingRecords(), 1u);
+}
+
+// A receiver that keeps up but never lets the spool run dry: the records it was sent give their
+// disk space back, so the bound counts only what is pending and new records are still taken.
+TEST(DiskSpool, DeliveredRecordsGiveTheirSpaceBack) {
+  TempFolder folder;
+  const std::string path = folder.path("spool");
+  const std::uint64_t bound = 3 << 20;
+  auto spool = DiskSpool::open(path, bound);
+  ASSERT_TRUE(spool);
+  const std::string record(1020, 'r');  // 1 KiB framed
+  int stored = 0;
+  while (spool->push(record) == DiskSpool::PushResult::kStored) ++stored;
+  EXPECT_EQ(stored, 3072);
+  for (int i = 0; i < 2048; ++i) {  // 2 MiB delivered, 1 MiB still pending
+    ASSERT_TRUE(spool->front());
+    spool->pop();
+  }
+  EXPECT_EQ(spool->pendingRecords(), 1024u);
+  for (int i = 0; i < 1500; ++i) {
+    ASSERT_EQ(spool->push(record), DiskSpool::PushResult::kStored) << "record " << i;
+  }
+  EXPECT_EQ(spool->pendingRecords(), 2524u);
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  // The file keeps its offsets (4.5 MiB long) but holds only about the pending bytes.
+  EXPECT_EQ(static_cast<std::uint64_t>(info.st_size), (3072u + 1500u) * 1024u);
+  EXPECT_LE(static_cast<std::uint64_t>(info.st_blocks) * 512, bound) << "delivered head not freed";
+  // And every pending record is still read back whole, in order.
+  std::uint64_t left = spool->pendingRecords();
+  for (std::uint64_t i = 0; i < left; ++i) {
+    ASSERT_EQ(spool->front(), record);
+    spool->pop();
+  }
+  EXPECT_TRUE(spool->empty());
 }
 
 TEST(DiskSpool, CutsATornLastRecordOnOpen) {
@@ -215,6 +252,80 @@ TEST(SyslogSinkTcp, ResendsWhatWasSentJustBeforeTheReceiverClosed) {
   Counters counters = (*sink)->counters();
   EXPECT_EQ(counters.get("syslog.0.resent"), 1u);
   EXPECT_EQ(counters.get("syslog.0.spool_pending"), 2u);  // 1 again (maybe unread) and 2
+}
+
+// A receiver that accepts but stops reading, then dies: TCP had acknowledged only what fits in
+// its receive buffer, so everything else the sink sent (sitting unacknowledged in the sink's send
+// buffer when the stalled send timed out, long past the 3 s resend window) must be sent again
+// after the reconnect. What can be lost is what the dead receiver had acknowledged and not read
+// (plain TCP syslog has no application acknowledgement): at most its receive buffer.
+TEST(SyslogSinkTcp, AReceiverThatStallsAndDiesLosesAtMostItsReceiveBuffer) {
+  TempFolder folder;
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  int small = 4096;  // a small receive buffer, inherited by the accepted connection
+  ::setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ::listen(listener, 4);
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+
+  SyslogOptions options;
+  options.transport = SyslogTransport::kTcp;
+  options.host = "127.0.0.1";
+  options.port = ntohs(address.sin_port);
+  options.spoolFile = folder.path("spool");
+  options.reconnectMinSeconds = 0;
+  options.reconnectMaxSeconds = 0;
+  options.resendWindowSeconds = 0.2;
+  options.sendTimeoutSeconds = 0.5;
+  auto sink = SyslogSink::open(options);
+  ASSERT_TRUE(sink) << sink.error();
+  int stalled = ::accept(listener, nullptr, nullptr);
+  int receiveBuffer = 0;
+  socklen_t size = sizeof receiveBuffer;
+  ::getsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, &size);
+
+  // Write until a send has blocked for the timeout and the sink spools, then a few more.
+  int written = 0;
+  while ((*sink)->counters().get("syslog.0.spooled") == 0 && written < 100000) {
+    (*sink)->write(alert(++written));
+  }
+  ASSERT_GT((*sink)->counters().get("syslog.0.spooled"), 0u) << "the send never blocked";
+  for (int extra = 0; extra < 5; ++extra) (*sink)->write(alert(++written));
+  ::usleep(300000);  // well past the resend window
+  // The receiver dies without reading: its unread buffer is gone (the kernel resets).
+  struct linger abort {1, 0};
+  ::setsockopt(stalled, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  ::close(stalled);
+
+  (*sink)->flush();  // reconnects and delivers the spool
+  int connection = ::accept(listener, nullptr, nullptr);
+  std::string stream;
+  for (;;) {
+    pollfd waiting{connection, POLLIN, 0};
+    if (::poll(&waiting, 1, 300) <= 0) break;
+    char buffer[65536];
+    ssize_t got = ::recv(connection, buffer, sizeof buffer, 0);
+    if (got <= 0) break;
+    stream.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(connection);
+  ::close(listener);
+  std::vector<std::string> delivered = recordIds(stream);
+  std::set<std::string> got(delivered.begin(), delivered.end());
+  int missing = 0;
+  for (int id = 1; id <= written; ++id) missing += got.count("s:r:" + std::to_string(id)) == 0;
+  // Only a head of the stream can be missing (what the receiver acknowledged and never read):
+  // the newest record arrived, and the missing ones fit in the receive buffer.
+  EXPECT_EQ(got.count("s:r:" + std::to_string(written)), 1u);
+  std::size_t frameBytes = frameOctetCounted(formatRfc5424(alert(1), options, 1)).size();
+  EXPECT_LE(static_cast<std::size_t>(missing) * frameBytes,
+            static_cast<std::size_t>(receiveBuffer))
+      << missing << " of " << written << " records lost; receive buffer " << receiveBuffer;
+  EXPECT_GT((*sink)->counters().get("syslog.0.resent"), 0u);
 }
 
 }  // namespace
