@@ -7,6 +7,18 @@
 
 namespace baawatch::capture {
 
+std::string bpfFilterError(const std::string& filter, std::uint32_t snaplen) {
+  std::unique_ptr<pcap_t, decltype(&pcap_close)> dead(
+      pcap_open_dead(DLT_EN10MB, static_cast<int>(snaplen)), &pcap_close);
+  if (dead == nullptr) return "cannot check the filter (pcap_open_dead failed)";
+  bpf_program program{};
+  if (pcap_compile(dead.get(), &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    return pcap_geterr(dead.get());
+  }
+  pcap_freecode(&program);
+  return {};
+}
+
 struct PcapLiveSource::Handle {
   struct Closer {
     void operator()(pcap_t* pcap) const { pcap_close(pcap); }

@@ -55,11 +55,7 @@ sink::SyslogOptions syslogOptions(const daemon::Settings& settings, std::size_t 
   options.facility = destination.facility;
   options.appName = destination.appName;
   options.hostName = sensor;
-  options.spoolFile = destination.spoolFile;
-  if (options.spoolFile.empty() && destination.transport == daemon::SyslogTransport::kTcp) {
-    options.spoolFile = settings.stateDirectory + "/syslog-" + destination.host + "-" +
-                        std::to_string(destination.port) + ".spool";
-  }
+  options.spoolFile = destination.spoolFile;  // the settings loader names TCP spools
   options.spoolMaxBytes = destination.spoolMaxBytes;
   options.eventTypes = destination.eventTypes;
   options.counterPrefix = "syslog." + std::to_string(index);

@@ -4,9 +4,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string_view>
 #include <utility>
 
+#include "baawatch/capture/pcap_live_source.hpp"
 #include "baawatch/common/config_error.hpp"
 #include "baawatch/common/yaml_support.hpp"
 #include "baawatch/daemon/settings.hpp"
@@ -153,7 +155,36 @@ void loadCapture(const yaml::Node& node, CaptureSettings& capture) {
   }
   capture.immediate = node.boolOr("immediate", capture.immediate);
   capture.promiscuous = node.boolOr("promiscuous", capture.promiscuous);
-  if (node.has("filter")) capture.filter = node.child("filter").asString();
+  if (node.has("filter")) {
+    yaml::Node filter = node.child("filter");
+    capture.filter = filter.asString();
+    // Refused here, with its place in the file, rather than when the interface is opened.
+    std::string error = capture::bpfFilterError(capture.filter, capture.snaplen);
+    if (!error.empty()) filter.fail(fmt::format("not a BPF expression libpcap accepts: {}", error));
+  }
+}
+
+// Every TCP destination spools to a file of its own (by default named after its host and port):
+// two sharing one would write over each other's records and, after a restart, deliver each
+// other's.
+void assignSpoolFiles(const yaml::Node& root, Settings& settings) {
+  std::map<std::string, std::size_t> firstUser;
+  for (std::size_t i = 0; i < settings.output.syslog.size(); ++i) {
+    SyslogDestination& destination = settings.output.syslog[i];
+    if (destination.transport != SyslogTransport::kTcp) continue;
+    if (destination.spoolFile.empty()) {
+      destination.spoolFile = settings.stateDirectory + "/syslog-" + destination.host + "-" +
+                              std::to_string(destination.port) + ".spool";
+    }
+    std::string path = std::filesystem::path(destination.spoolFile).lexically_normal().string();
+    auto [first, inserted] = firstUser.emplace(path, i);
+    if (inserted) continue;
+    yaml::Node node = root.child("output").child("syslog").at(i);
+    (node.has("spool") ? node.child("spool") : node)
+        .fail(fmt::format("spool file '{}' is already the spool of syslog destination {} (counting "
+                          "from 0): give each TCP destination its own 'spool:'",
+                          path, first->second));
+  }
 }
 
 void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
@@ -278,6 +309,7 @@ Settings loadSettings(const std::string& file) {
   if (root.has("state_directory")) {
     settings.stateDirectory = resolvePath(root.child("state_directory"), folder);
   }
+  assignSpoolFiles(root, settings);
   return settings;
 }
 

@@ -35,6 +35,11 @@ struct LiveCaptureStats {
   std::uint64_t interfaceDrops = 0;   // ps_ifdrop: dropped by the interface/driver
 };
 
+// libpcap's complaint about a BPF expression (compiled for Ethernet), or empty when it compiles:
+// lets the configuration refuse a bad `capture.filter` with its place in the file, before any
+// interface is opened.
+std::string bpfFilterError(const std::string& filter, std::uint32_t snaplen);
+
 class PcapLiveSource {
  public:
   // Opens and activates the interface with the options; fails with a one-line message naming

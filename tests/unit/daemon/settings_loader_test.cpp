@@ -159,6 +159,24 @@ INSTANTIATE_TEST_SUITE_P(
                         "output:\n  syslog:\n    - {address: \"h:1\", spool: s}\n",
                         "3:31: output.syslog[0].spool: only TCP destinations spool (UDP and unix "
                         "cannot tell loss)"},
+        BadSettingsCase{"CaptureFilterNotBpf", "capture: {filter: \"port twenty\"}\n",
+                        "1:19: capture.filter: not a BPF expression libpcap accepts: unknown "
+                        "port 'twenty'"},
+        BadSettingsCase{"TwoTcpDestinationsShareTheDefaultSpool",
+                        "output:\n  syslog:\n"
+                        "    - {transport: tcp, address: \"siem:514\", event_types: [alert]}\n"
+                        "    - {transport: tcp, address: \"siem:514\", facility: local5,\n"
+                        "       event_types: [counts]}\n",
+                        "4:7: output.syslog[1]: spool file '/var/lib/baawatch/syslog-siem-514.spool' "
+                        "is already the spool of syslog destination 0 (counting from 0): give each "
+                        "TCP destination its own 'spool:'"},
+        BadSettingsCase{"TwoTcpDestinationsNameOneSpool",
+                        "output:\n  syslog:\n"
+                        "    - {transport: tcp, address: \"a:514\", spool: /s/x.spool}\n"
+                        "    - {transport: tcp, address: \"b:514\", spool: /s/./x.spool}\n",
+                        "4:49: output.syslog[1].spool: spool file '/s/x.spool' is already the "
+                        "spool of syslog destination 0 (counting from 0): give each TCP "
+                        "destination its own 'spool:'"},
         BadSettingsCase{"CaptureSnaplenTooSmall", "capture: {snaplen: 64}\n",
                         "1:20: capture.snaplen: 64 is outside 96-262144"},
         BadSettingsCase{"EmptyUser", "user: \"\"\n",
@@ -204,6 +222,8 @@ TEST(SettingsLoader, LoadsGatewaySettings) {
   EXPECT_EQ(tcp.appName, "bw");
   EXPECT_EQ(tcp.spoolMaxBytes, 8192u);
   EXPECT_EQ(tcp.eventTypes, (std::vector<std::string>{"alert", "stats"}));
+  // Named after its host and port in the state directory when no `spool:` is given.
+  EXPECT_EQ(tcp.spoolFile, folder.path("conf/state/syslog-2001:db8::1-6514.spool"));
   EXPECT_EQ(settings.output.syslog[1].transport, SyslogTransport::kUnix);
   EXPECT_EQ(settings.output.syslog[1].socketPath, "/dev/log");
   EXPECT_EQ(settings.output.syslog[1].facility, 4);
