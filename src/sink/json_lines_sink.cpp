@@ -262,30 +262,55 @@ void JsonLinesSink::saveChainState() const {
   }
 }
 
-void JsonLinesSink::writeLine(const std::string& line) {
+bool JsonLinesSink::writeLine(const std::string& line) {
   std::size_t done = 0;
   while (done < line.size()) {
     ssize_t wrote = ::write(fd_, line.data() + done, line.size() - done);
     if (wrote < 0 && errno == EINTR) continue;
     if (wrote <= 0) {
+      int error = wrote < 0 ? errno : ENOSPC;
+      // Cut what part of the line got out, so the next record starts a line of its own instead
+      // of being glued to a fragment (two unreadable records, and a chain verify calls altered).
+      if (done > 0 && owned_) {
+        off_t end = ::lseek(fd_, 0, SEEK_END);
+        if (end >= static_cast<off_t>(done) && ::ftruncate(fd_, end - static_cast<off_t>(done)) == 0)
+          done = 0;
+      }
       writeErrors_.fetch_add(1, std::memory_order_relaxed);
-      return;
+      if (!failing_) {
+        failing_ = true;
+        sinkLogger()->error("{}: cannot write a record ({}){}: records are lost from this file "
+                            "until writes work again (counted as sink.write_errors)",
+                            path_.empty() ? std::string("stdout") : path_, std::strerror(error),
+                            done > 0 ? ", and a part of it stays in the file" : "");
+      }
+      return false;
     }
     done += static_cast<std::size_t>(wrote);
   }
+  if (failing_) {
+    failing_ = false;
+    sinkLogger()->warn("{}: writing again after {} lost records", path_.empty() ? "stdout" : path_,
+                       writeErrors_.load(std::memory_order_relaxed));
+  }
+  return true;
 }
 
 void JsonLinesSink::write(const nlohmann::json& record) {
   std::string line;
+  std::string hash;
   if (chained_) {
     json sealed = record;
     line = sealRecord(sealed, lastHash_);
-    lastHash_ = sealed["chain"]["hash"].get<std::string>();
+    hash = sealed["chain"]["hash"].get<std::string>();
   } else {
     line = canonicalRecordText(record);
   }
   line.push_back('\n');
-  writeLine(line);  // one write(2) for the whole line: a crash cuts at most this one
+  // One write(2) for the whole line: a crash cuts at most this one. The chain moves on only with
+  // a record that is in the file.
+  if (!writeLine(line)) return;
+  if (chained_) lastHash_ = std::move(hash);
   ++written_;
 }
 

@@ -41,8 +41,10 @@ struct JsonLinesSinkOptions {
 // the whole line, unbuffered, so a crash or power cut leaves at most one partial last line.
 // Opening an existing file whose last line is partial (no '\n') reports it (counter
 // `sink.partial_line_recovered`, a warning on the "sink" logger and a `sink_recovery` record
-// naming the line) and starts on a fresh line. Write errors are counted (`sink.write_errors`),
-// never thrown.
+// naming the line) and starts on a fresh line. A record that cannot be written (disk full,
+// quota) is counted (`sink.write_errors`) and logged when writes start failing, never thrown; a
+// part of it already written is cut off again and the chain goes on from the last record written,
+// so the file stays whole and verifiable and the gap shows in the record ids.
 //
 // A chained file keeps `.NAME.chain` beside it up to date (at open, flush and close, while the
 // file is still the one at its path), so the next file at that path can name it as its
@@ -72,7 +74,8 @@ class JsonLinesSink : public RecordSink {
 
  private:
   JsonLinesSink(int fd, bool owned, bool chained) : fd_(fd), owned_(owned), chained_(chained) {}
-  void writeLine(const std::string& line);
+  // False when the line could not be written whole (nothing of it is left in a file).
+  bool writeLine(const std::string& line);
   // Records this file and its last hash in `.NAME.chain` if the file is still the one at path_.
   void saveChainState() const;
   int fd_;
@@ -83,6 +86,7 @@ class JsonLinesSink : public RecordSink {
   std::uint64_t inode_ = 0;
   std::string lastHash_;
   std::uint64_t written_ = 0;
+  bool failing_ = false;  // the last write failed: say so again only once writes work again
   std::atomic<std::uint64_t> partialLinesRecovered_{0};
   std::atomic<std::uint64_t> writeErrors_{0};
 };

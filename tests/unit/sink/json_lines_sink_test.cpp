@@ -1,6 +1,10 @@
 // JsonLinesSink: one line per record, a partial last line found and closed at open, a chain that
 // goes on across restarts, and open errors as values.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <filesystem>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -79,6 +83,40 @@ TEST(JsonLinesSink, CountsNothingForACleanFile) {
   auto sink = JsonLinesSink::open(path, unchained());
   ASSERT_TRUE(sink.has_value());
   EXPECT_EQ((*sink)->counters().get("sink.partial_line_recovered"), 0u);
+}
+
+// A disk that fills up mid-line (here a file size limit, as a quota would): the part written is
+// cut off, the record is counted as lost, and the chain goes on from the last record in the file,
+// so the file still verifies and every line parses.
+TEST(JsonLinesSink, ARecordTheDiskRefusesLeavesNoFragmentAndTheChainWhole) {
+  baawatch::testing::TempFolder folder;
+  std::string path = folder.path("alerts.jsonl");
+  auto sink = JsonLinesSink::open(path);
+  ASSERT_TRUE(sink.has_value());
+  (*sink)->write(record(1));
+  std::string hashBefore = (*sink)->lastHash();
+  auto sizeNow = static_cast<rlim_t>(std::filesystem::file_size(path));
+
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto savedSignal = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+  rlimit tight = saved;
+  tight.rlim_cur = sizeNow + 40;  // room for a part of the next line only
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
+  (*sink)->write(record(2));
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, savedSignal);
+
+  EXPECT_EQ((*sink)->counters().get("sink.write_errors"), 1u);
+  EXPECT_EQ((*sink)->lastHash(), hashBefore) << "the chain must not move on without the record";
+  EXPECT_EQ(std::filesystem::file_size(path), sizeNow) << "the fragment must be cut off";
+  (*sink)->write(record(3));
+  auto records = readRecords(path);
+  ASSERT_EQ(records.size(), 3u);  // chain_start, 1, 3
+  for (const auto& parsed : records) EXPECT_FALSE(parsed.is_discarded());
+  EXPECT_EQ(records[2]["index"], 3);
+  ChainVerdict verdict = verifyChainedLogs({path});
+  EXPECT_TRUE(verdict.intact) << verdict.message;
 }
 
 TEST(JsonLinesSink, GoesOnWithTheChainAfterARestart) {
