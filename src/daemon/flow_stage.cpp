@@ -133,7 +133,8 @@ void FlowStage::onFlowEnd(flow::Flow& flow, flow::FlowEndReason reason, Timestam
 }
 
 void FlowStage::replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged) {
-  if (!signaturesChanged) return;
+  // New signatures, or new nDPI budgets or DNS cache settings, need a new classifier.
+  if (!signaturesChanged && classifierOptions(snapshot.settings) == classifierOptions_) return;
   // Open flows keep their per-flow state (their nDPI flow structs free themselves and verdicts
   // hold their own catalog); only the engine that judges what comes next changes, and its DNS
   // cache starts empty.

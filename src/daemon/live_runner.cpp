@@ -136,13 +136,13 @@ void LiveRunner::reload() {
   } else {
     const Settings& before = pipeline_.snapshot().settings;
     const Settings& after = loaded.snapshot->settings;
-    // These shape objects built once at start (capture handle, sinks, flow table, user).
-    if (after.output.jsonPath != before.output.jsonPath ||
-        after.output.syslog.size() != before.output.syslog.size() ||
-        after.output.metricsFile != before.output.metricsFile ||
-        after.capture.filter != before.capture.filter || after.user != before.user ||
-        after.flows.maxFlows != before.flows.maxFlows) {
-      log_->warn("reload: capture, output, flow table and user settings take effect at restart");
+    // These shape objects built once at start (capture handle, sinks, flow tables, user): name
+    // each, so an operator who moved the SIEM knows the old address is still in use.
+    std::vector<std::string> restartOnly = settingsNeedingRestart(before, after);
+    if (!restartOnly.empty()) {
+      std::string keys;
+      for (const auto& key : restartOnly) keys += (keys.empty() ? "" : ", ") + key;
+      log_->warn("reload: changed settings that take effect only at restart: {}", keys);
     }
     pipeline_.replaceSnapshot(std::move(*loaded.snapshot));
     log_->info("reloaded: policy {} ({}), signatures {}",

@@ -57,11 +57,13 @@ class InlinePipeline final : public PacketPipeline, private FrontObserver, priva
 
   void replaceSnapshot(Snapshot snapshot) override {
     bool signaturesChanged = snapshot.catalog->version != snapshot_.catalog->version;
+    bool classifierRebuilt =
+        signaturesChanged || classifierSettingsChanged(snapshot_.settings, snapshot.settings);
     snapshot_ = std::move(snapshot);
     front_.replacePolicy(snapshot_.policy);
     decision_.replaceSnapshot(snapshot_, signaturesChanged);
     flowStage_.replaceSnapshot(snapshot_, signaturesChanged);
-    if (signaturesChanged) counters_.add("daemon.reload.classifier_rebuilt");
+    if (classifierRebuilt) counters_.add("daemon.reload.classifier_rebuilt");
     counters_.add("daemon.reload.applied");
   }
 

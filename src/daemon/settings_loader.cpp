@@ -313,4 +313,32 @@ Settings loadSettings(const std::string& file) {
   return settings;
 }
 
+std::vector<std::string> settingsNeedingRestart(const Settings& before, const Settings& after) {
+  std::vector<std::string> changed;
+  auto note = [&](bool differs, const char* key) {
+    if (differs) changed.emplace_back(key);
+  };
+  const OutputSettings& was = before.output;
+  const OutputSettings& now = after.output;
+  note(was.jsonPath != now.jsonPath, "output.json");
+  note(was.syslog != now.syslog, "output.syslog");
+  note(was.metricsFile != now.metricsFile, "output.metrics_file");
+  note(was.queueCapacity != now.queueCapacity, "output.queue_capacity");
+  note(was.countsInterval != now.countsInterval, "output.counts_interval");
+  note(was.encounterGap != now.encounterGap, "output.encounter_gap");
+  note(before.capture != after.capture, "capture");
+  note(before.flows.maxFlows != after.flows.maxFlows, "flows.max_flows");
+  FlowSettings timeoutsBefore = before.flows;
+  FlowSettings timeoutsAfter = after.flows;
+  for (FlowSettings* flows : {&timeoutsBefore, &timeoutsAfter}) {
+    flows->maxFlows = 0;
+    flows->ndpiPacketBudget = 0;
+    flows->ndpiTimeBudget = 0;
+  }
+  note(timeoutsBefore != timeoutsAfter, "flows.timeouts");
+  note(before.user != after.user, "user");
+  note(before.stateDirectory != after.stateDirectory, "state_directory");
+  return changed;
+}
+
 }  // namespace baawatch::daemon

@@ -248,9 +248,13 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
 
   void replaceSnapshot(Snapshot snapshot) override {
     bool signaturesChanged = snapshot.catalog->version != snapshot_.catalog->version;
+    bool classifierRebuilt =
+        signaturesChanged || classifierSettingsChanged(snapshot_.settings, snapshot.settings);
     snapshot_ = std::move(snapshot);
     front_.replacePolicy(snapshot_.policy);
-    initiators_.setTimeouts(snapshot_.settings.flows);
+    // The initiator table keeps the flow timeouts it started with, as the workers' flow tables
+    // do (flows.timeouts apply at restart): with shorter ones here, a flow the worker still holds
+    // could lose its initiator and its next packet go to another worker.
     auto shared = std::make_shared<const Snapshot>(snapshot_);
     std::uint64_t seq = nextSeq_++;
     for (auto& worker : workers_) {
@@ -265,7 +269,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     notePublished();
     dispatcherEvent(seq, kActionPhase, ReloadAction{shared, signaturesChanged});
     publishDispatcherChunk(seq);
-    if (signaturesChanged) counters_.add("daemon.reload.classifier_rebuilt");
+    if (classifierRebuilt) counters_.add("daemon.reload.classifier_rebuilt");
     counters_.add("daemon.reload.applied");
   }
 

@@ -16,12 +16,14 @@ struct FlowSettings {
   double tcpClosedTimeout = 10;          // after FIN both ways or RST
   double udpTimeout = 120;
   double otherTimeout = 60;
+  bool operator==(const FlowSettings&) const = default;
 };
 
 struct DnsCacheSettings {
   std::uint32_t maxEntries = 200000;
   double minTtl = 300;    // short TTLs are stretched: apps keep using an address after expiry
   double maxTtl = 86400;
+  bool operator==(const DnsCacheSettings&) const = default;
 };
 
 // Live capture (`baawatch -i IFACE`); ignored when reading files.
@@ -34,6 +36,7 @@ struct CaptureSettings {
   bool immediate = false;
   bool promiscuous = true;
   std::string filter;                    // BPF expression; empty = every packet
+  bool operator==(const CaptureSettings&) const = default;
 };
 
 // One syslog destination (RFC 5424). Format and delivery guarantees: docs/gateway.md.
@@ -49,6 +52,7 @@ struct SyslogDestination {
   std::string spoolFile;                 // kTcp: empty = <state_directory>/syslog-<host>-<port>.spool
   std::uint64_t spoolMaxBytes = 256ull << 20;
   std::vector<std::string> eventTypes;   // empty: alert, visibility, encounter
+  bool operator==(const SyslogDestination&) const = default;
 };
 
 struct OutputSettings {
@@ -80,6 +84,20 @@ struct Settings {
   unsigned workers = 1;
   std::string stateDirectory = "/var/lib/baawatch";  // syslog spools
 };
+
+// The settings that differ between two loads but are built into objects made once at start
+// (capture handle, sinks, flow tables, encounter and interval trackers, user), as config key
+// names: a reload applies the rest (policy, signatures, flow_records, stats_interval, the nDPI
+// budgets, dns_cache) and warns about these. `workers` is left out: `--threads` overrides it.
+std::vector<std::string> settingsNeedingRestart(const Settings& before, const Settings& after);
+
+// True when a reload must rebuild the classifier for its settings (the nDPI budgets, dns_cache),
+// as it does for new signatures.
+inline bool classifierSettingsChanged(const Settings& before, const Settings& after) {
+  return before.flows.ndpiPacketBudget != after.flows.ndpiPacketBudget ||
+         before.flows.ndpiTimeBudget != after.flows.ndpiTimeBudget ||
+         before.dnsCache != after.dnsCache;
+}
 
 // Loads baawatch.yaml; relative paths are resolved against the config file's folder.
 // Throws ConfigError (file:line:column, field) on unknown keys, wrong types, bad values.

@@ -229,6 +229,33 @@ TEST(SettingsLoader, LoadsGatewaySettings) {
   EXPECT_EQ(settings.output.syslog[1].facility, 4);
 }
 
+// A reload names every changed setting it cannot apply (they are built into objects made at
+// start), and none of those it applies.
+TEST(SettingsLoader, ReloadNamesTheSettingsThatNeedARestart) {
+  Settings before;
+  before.output.syslog.push_back(SyslogDestination{});
+  before.output.syslog[0].host = "siem-old";
+  Settings after = before;
+  // Applied on reload: not named.
+  after.policyFile = "other-policy.yaml";
+  after.output.flowRecords = !before.output.flowRecords;
+  after.output.statsInterval = 60;
+  after.flows.ndpiPacketBudget = 8;
+  after.flows.ndpiTimeBudget = 30;
+  after.dnsCache.minTtl = 60;
+  after.workers = 4;  // --threads overrides it: not compared
+  EXPECT_TRUE(settingsNeedingRestart(before, after).empty());
+  // Built at start: each is named.
+  after.output.syslog[0].host = "siem-new";
+  after.output.encounterGap = 60;
+  after.capture.snaplen = 2048;
+  after.flows.udpTimeout = 30;
+  after.stateDirectory = "/srv/baawatch";
+  EXPECT_EQ(settingsNeedingRestart(before, after),
+            (std::vector<std::string>{"output.syslog", "output.encounter_gap", "capture",
+                                      "flows.timeouts", "state_directory"}));
+}
+
 TEST(SettingsLoader, MissingFileNamesThePath) {
   TempFolder folder;
   EXPECT_EQ(errorOf(folder.path("none.yaml")), folder.path("none.yaml") + ": cannot read the file");
