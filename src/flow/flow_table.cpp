@@ -217,6 +217,16 @@ void FlowTable::pushDue(Node* node) {
                  [](const DueEntry& a, const DueEntry& b) { return a.due > b.due; });
 }
 
+// A new connection on a closed one's addresses and ports (a SYN without ACK after a RST, or after
+// FIN both ways) ends the closed flow and starts one of its own, as Zeek does for connection
+// reuse: merged into the old, already judged flow, the new connection's ClientHello would never
+// be read.
+bool FlowTable::opensAgain(const Flow& flow, const decode::DecodedPacket& packet) {
+  using namespace decode::tcp_flags;
+  return flow.protocol == 6 && flow.tcpState == TcpState::kClosed &&
+         (packet.tcpFlags & (kSyn | kAck)) == kSyn;
+}
+
 FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
   FlowKey key = FlowKey::fromPacket(packet);
   std::size_t hash = hash_(key);
@@ -229,6 +239,9 @@ FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
       end(node,
           existing.tcpState == TcpState::kClosed ? FlowEndReason::kTcpClosed : FlowEndReason::kIdle,
           Timestamp{existing.lastSeen.micros + toMicros(timeoutFor(existing))});
+      node = nullptr;
+    } else if (opensAgain(existing, packet)) {
+      end(node, FlowEndReason::kTcpClosed, packet.time);
       node = nullptr;
     }
   }

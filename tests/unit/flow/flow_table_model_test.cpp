@@ -45,6 +45,11 @@ class Model {
       end(it, it->state == TcpState::kClosed ? FlowEndReason::kTcpClosed : FlowEndReason::kIdle,
           it->lastSeen.micros + toMicros(timeout(*it)));
       it = order_.end();
+    } else if (it != order_.end() && it->protocol == 6 && it->state == TcpState::kClosed &&
+               (packet.tcpFlags & (tcp::kSyn | tcp::kAck)) == tcp::kSyn) {
+      // A new connection on a closed one's 4-tuple.
+      end(it, FlowEndReason::kTcpClosed, packet.time.micros);
+      it = order_.end();
     }
     if (it == order_.end()) {
       if (order_.size() >= options_.maxFlows) end(order_.begin(), FlowEndReason::kEvicted, packet.time.micros);

@@ -201,6 +201,35 @@ TEST_F(FlowTableTest, AFlowStampedInTheFutureDoesNotStopExpiryAfterTheClockSteps
   }
 }
 
+// A connection reset, then a new one on the same addresses and ports within the closed timeout
+// (a client retrying from the same port): the SYN starts a flow of its own, so its handshake and
+// ClientHello are read; anything else after the reset stays with the closed flow.
+TEST_F(FlowTableTest, ASynOnAClosedFlowStartsANewOne) {
+  FlowTable table = makeTable();
+  const PacketSpec syn{"192.168.1.10", 50000, "17.57.146.20", 443, 6, 10.0, tcp::kSyn};
+  std::uint64_t firstId = table.track(packet(syn)).flow->id;
+  PacketSpec reset = reversed(syn);
+  reset.time = 10.03;
+  reset.flags = tcp::kRst | tcp::kAck;
+  table.track(packet(reset));
+  PacketSpec lateAck = syn;
+  lateAck.time = 10.5;
+  lateAck.flags = tcp::kAck;
+  EXPECT_EQ(table.track(packet(lateAck)).flow->id, firstId) << "only a SYN opens a new flow";
+  EXPECT_TRUE(ended_.empty());
+
+  PacketSpec retry = syn;
+  retry.time = 12.0;  // within the 10 s closed timeout
+  auto second = table.track(packet(retry));
+  EXPECT_TRUE(second.created);
+  EXPECT_NE(second.flow->id, firstId);
+  EXPECT_EQ(second.flow->client, ip("192.168.1.10"));
+  ASSERT_EQ(ended_.size(), 1u);
+  EXPECT_EQ(ended_[0].id, firstId);
+  EXPECT_EQ(ended_[0].reason, FlowEndReason::kTcpClosed);
+  EXPECT_EQ(ended_[0].endTime, Timestamp::fromSeconds(12.0));
+}
+
 TEST_F(FlowTableTest, ClientIsTheSenderOfTheFirstPacket) {
   FlowTable table = makeTable();
   auto tracked = table.track(packet({"192.168.1.10", 50000, "8.8.8.8", 53, 17, 1.0}));
