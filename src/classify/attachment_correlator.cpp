@@ -36,6 +36,12 @@ bool AttachmentCorrelator::isPushActivity(const decode::DecodedPacket& packet) c
          pushSide(packet.source, packet.sourcePort);
 }
 
+void AttachmentCorrelator::forgetBefore(Timestamp now, double margin) {
+  std::erase_if(lastPush_, [&](const auto& entry) {
+    return static_cast<double>(now.micros - entry.second.micros) / 1e6 > windowSeconds_ + margin;
+  });
+}
+
 void AttachmentCorrelator::observePushActivity(const std::string& deviceId, Timestamp time) {
   Timestamp& last = lastPush_[deviceId];
   if (time > last) last = time;

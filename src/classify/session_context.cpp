@@ -36,6 +36,17 @@ void SessionContext::observe(const std::string& deviceId, const Verdict& verdict
   if (time > seen.last) seen.last = time;
 }
 
+void SessionContext::forgetBefore(Timestamp now, double margin) {
+  for (auto device = named_.begin(); device != named_.end();) {
+    std::erase_if(device->second, [&](const auto& entry) {
+      const Seen& seen = entry.second;
+      double age = static_cast<double>(now.micros - seen.last.micros) / 1e6;
+      return age > windowFor(*seen.service) + margin;
+    });
+    device = device->second.empty() ? named_.erase(device) : std::next(device);
+  }
+}
+
 bool SessionContext::refine(const std::string& deviceId, Verdict& verdict, Timestamp time) const {
   // Only calls are re-attributed: shared relays carry calls; everything else keeps its verdict.
   if (verdict.service == nullptr || hasNameEvidence(verdict) || verdict.kind != UseKind::kCall)

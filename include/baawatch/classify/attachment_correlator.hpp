@@ -28,6 +28,10 @@ class AttachmentCorrelator {
   // payload than a keepalive).
   bool isPushActivity(const decode::DecodedPacket& packet) const;
   void observePushActivity(const std::string& deviceId, Timestamp time);
+  // Forgets push activity older than the window plus `margin` seconds at `now` (as
+  // SessionContext::forgetBefore, for the same reason).
+  void forgetBefore(Timestamp now, double margin = 7200);
+  std::size_t devices() const { return lastPush_.size(); }
 
   // A verdict for an otherwise unattributed flow to an iCloud content host that began within the
   // window after the device's push activity.

@@ -29,6 +29,12 @@ class SessionContext {
   void observe(const std::string& deviceId, const Verdict& verdict, Timestamp time);
   // Returns true and rewrites `verdict` when the device context names the service better.
   bool refine(const std::string& deviceId, Verdict& verdict, Timestamp time) const;
+  // Forgets sessions that ended more than `margin` seconds before their window closed at `now`:
+  // without it a device id (one per spoofed source on a link without MACs) would stay for good.
+  // The margin keeps late verdicts (dated by a flow's end, before `now`) judged as before.
+  void forgetBefore(Timestamp now, double margin = kForgetMarginSeconds);
+  static constexpr double kForgetMarginSeconds = 7200;
+  std::size_t devices() const { return named_.size(); }
 
  private:
   static double windowFor(const ServiceSignature& service);

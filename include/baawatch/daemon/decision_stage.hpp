@@ -91,6 +91,7 @@ class DecisionStage {
   inventory::DeviceInventory inventory_;
   classify::SessionContext sessions_;
   classify::AttachmentCorrelator attachments_;
+  Timestamp lastForget_;  // the last walk of sessions_ and attachments_ for stale devices
   policy::PolicyEngine policyEngine_;
   policy::EncounterTracker encounters_;
   policy::IntervalCounter intervalCounts_;

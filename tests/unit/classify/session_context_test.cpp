@@ -113,6 +113,22 @@ TEST(SessionContextTest, ASessionFromBeforeAReloadKeepsItsServiceAlive) {
       << call.evidence.back().value;
 }
 
+// A device's sessions are forgotten once they can no longer matter (window and margin passed),
+// and not before: a late verdict inside the margin is still refined.
+TEST(SessionContextTest, ForgetsDevicesWhoseSessionsEndedLongAgo) {
+  SessionContext context;
+  context.observe(kPhone, namedChat(), at(100));
+  context.observe("mac:aa:bb:cc:dd:ee:01", namedChat(), at(5000));
+  context.forgetBefore(at(100 + 600 + 3600), 3600);  // the phone's session: window + margin
+  EXPECT_EQ(context.devices(), 2u);
+  Verdict late = anonymousCall();
+  EXPECT_TRUE(context.refine(kPhone, late, at(650)));
+  context.forgetBefore(at(100 + 600 + 3601), 3600);
+  EXPECT_EQ(context.devices(), 1u);
+  Verdict gone = anonymousCall();
+  EXPECT_FALSE(context.refine(kPhone, gone, at(650)));
+}
+
 // Cases where the call keeps its verdict. Each observes some named flows, then refines a call.
 struct Observation {
   std::string device;
