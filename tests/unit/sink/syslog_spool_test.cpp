@@ -108,6 +108,20 @@ TEST(DiskSpool, CutsATornLastRecordOnOpen) {
   EXPECT_EQ(std::filesystem::file_size(path), 9u);
 }
 
+// Everything a connection delivers until it has been quiet for `millis` (or closed).
+std::string readUntilQuiet(int connection, int millis = 300) {
+  std::string data;
+  for (;;) {
+    pollfd waiting{connection, POLLIN, 0};
+    if (::poll(&waiting, 1, millis) <= 0) break;
+    char buffer[65536];
+    ssize_t got = ::recv(connection, buffer, sizeof buffer, 0);
+    if (got <= 0) break;
+    data.append(buffer, static_cast<std::size_t>(got));
+  }
+  return data;
+}
+
 // A loopback TCP listener standing in for rsyslog.
 class Receiver {
  public:
@@ -136,16 +150,7 @@ class Receiver {
       if (::poll(&waiting, 1, millis) <= 0) return {};
       connection_ = ::accept(listener_, nullptr, nullptr);
     }
-    std::string data;
-    for (;;) {
-      pollfd waiting{connection_, POLLIN, 0};
-      if (::poll(&waiting, 1, millis) <= 0) break;
-      char buffer[4096];
-      ssize_t got = ::recv(connection_, buffer, sizeof buffer, 0);
-      if (got <= 0) break;
-      data.append(buffer, static_cast<std::size_t>(got));
-    }
-    return data;
+    return readUntilQuiet(connection_, millis);
   }
 
  private:
@@ -215,15 +220,7 @@ TEST(SyslogSinkTcp, SpoolsWhileTheReceiverIsDownAndDeliversInOrderWhenItIsBack) 
   (*sink)->write(alert(3));
   (*sink)->flush();
   int connection = ::accept(listener, nullptr, nullptr);
-  std::string stream;
-  for (;;) {
-    pollfd waiting{connection, POLLIN, 0};
-    if (::poll(&waiting, 1, 300) <= 0) break;
-    char buffer[4096];
-    ssize_t got = ::recv(connection, buffer, sizeof buffer, 0);
-    if (got <= 0) break;
-    stream.append(buffer, static_cast<std::size_t>(got));
-  }
+  std::string stream = readUntilQuiet(connection);
   ::close(connection);
   ::close(listener);
   EXPECT_EQ(recordIds(stream), (std::vector<std::string>{"s:r:1", "s:r:2", "s:r:3"}));
@@ -303,15 +300,7 @@ TEST(SyslogSinkTcp, AReceiverThatStallsAndDiesLosesAtMostItsReceiveBuffer) {
 
   (*sink)->flush();  // reconnects and delivers the spool
   int connection = ::accept(listener, nullptr, nullptr);
-  std::string stream;
-  for (;;) {
-    pollfd waiting{connection, POLLIN, 0};
-    if (::poll(&waiting, 1, 300) <= 0) break;
-    char buffer[65536];
-    ssize_t got = ::recv(connection, buffer, sizeof buffer, 0);
-    if (got <= 0) break;
-    stream.append(buffer, static_cast<std::size_t>(got));
-  }
+  std::string stream = readUntilQuiet(connection);
   ::close(connection);
   ::close(listener);
   std::vector<std::string> delivered = recordIds(stream);
