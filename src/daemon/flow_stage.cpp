@@ -77,17 +77,6 @@ void FlowStage::track(const decode::DecodedPacket& packet, std::uint64_t packetN
 }
 
 void FlowStage::expire(Timestamp now) {
-  // `now` goes back only when the pipeline's clock followed a step back of more than a minute
-  // (PacketFront): flows and nDPI deadlines dated by the old reading are brought back with it.
-  if (now < lastExpiry_) {
-    flows_.redateAfter(now);
-    Microseconds latest =
-        now.micros + static_cast<Microseconds>(classifierOptions_.ndpiTimeBudget * 1e6);
-    // Deadlines are due in the order they were made: those made before the step would wait for
-    // the old reading and block every later one. Capping them keeps their order.
-    for (NdpiDeadline& deadline : ndpiDeadlines_) deadline.due = std::min(deadline.due, latest);
-  }
-  lastExpiry_ = now;
   applyNdpiTimeBudget(now);
   flows_.expire(now);
 }

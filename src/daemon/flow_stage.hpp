@@ -73,7 +73,6 @@ class FlowStage {
     flow::FlowKey key;
   };
   flow::Flow* liveFlowOf(const NdpiDeadline& deadline);  // null once the flow is gone
-  Timestamp lastExpiry_;  // the clock at the last expire()
   std::deque<NdpiDeadline> ndpiDeadlines_;
   std::size_t maxDeadlines_ = 0;
   flow::FlowTable flows_;  // last: its end handler uses the members above

@@ -4,7 +4,6 @@ namespace baawatch::daemon {
 namespace {
 
 constexpr Microseconds kHousekeepingEvery = 1000000;  // expiry and flushing once a packet-second
-constexpr Microseconds kClockStepBack = 60000000;     // a larger step back is a corrected clock
 
 }  // namespace
 
@@ -45,7 +44,7 @@ void PacketFront::process(const capture::RawPacket& raw, FrontObserver& observer
   ++packetNumber_;
   wireBytes_ += raw.wireLength;
   if (!started_) start(raw.time);
-  followClock(raw.time);
+  if (raw.time > now_) now_ = raw.time;
 
   auto decoded = decoderFor(raw.linkType).decode(raw.data, raw.wireLength, raw.time);
   if (!decoded) {
@@ -98,23 +97,7 @@ void PacketFront::advanceTo(Timestamp now) {
     start(now);
     return;
   }
-  followClock(now);
-}
-
-void PacketFront::followClock(Timestamp time) {
-  if (time > now_) {
-    now_ = time;
-    return;
-  }
-  // Packets a little out of order (interfaces merged into one capture, NIC queues) leave the
-  // clock where it is. A step back of more than a minute is a clock that was corrected (NTP on a
-  // live sensor, after a record stamped far in the future): the clock follows it, or expiry,
-  // stats and nDPI's time budget would wait until packet time caught up with the old reading.
-  if (now_.micros - time.micros <= kClockStepBack) return;
-  now_ = time;
-  lastHousekeeping_ = time;
-  lastStats_ = time;
-  counters_.add("capture.clock_stepped_back");
+  if (now > now_) now_ = now;
 }
 
 bool PacketFront::housekeepingDue() {

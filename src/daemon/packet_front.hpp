@@ -47,8 +47,7 @@ class PacketFront {
   void process(const capture::RawPacket& raw, FrontObserver& observer);
 
   // Clock. advanceTo() is for live capture's wall-clock ticks; both it and process() move the
-  // clock forward, or back by a step of more than a minute (a corrected clock, counted as
-  // capture.clock_stepped_back). housekeepingDue() is true once a packet-second and then resets;
+  // clock forward only. housekeepingDue() is true once a packet-second and then resets;
   // statsDue() once per `intervalSeconds` (0: never).
   void advanceTo(Timestamp now);
   bool housekeepingDue();
@@ -71,7 +70,6 @@ class PacketFront {
 
  private:
   void start(Timestamp time);
-  void followClock(Timestamp time);
   void sideChannels(const decode::DecodedPacket& packet, FrontObserver& observer);
   const decode::PacketDecoder& decoderFor(int linkType);
 

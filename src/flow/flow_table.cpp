@@ -322,21 +322,6 @@ FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
   return tracked;
 }
 
-void FlowTable::redateAfter(Timestamp now) {
-  for (NodeList* list : {&idle_, &recent_}) {
-    for (Node* node = list->head; node != nullptr; node = node->next) {
-      Flow& flow = node->flow;
-      if (flow.lastSeen > now) flow.lastSeen = now;
-      if (flow.firstSeen > flow.lastSeen) flow.firstSeen = flow.lastSeen;
-    }
-  }
-  // Due times computed from the old readings are wrong now: the next walk starts over.
-  for (Node* node = idle_.head; node != nullptr; node = node->next) node->idle = false;
-  recent_.prependAll(idle_);
-  due_.clear();
-  lastExpiry_ = now;
-}
-
 void FlowTable::expire(Timestamp now) {
   // Activity order is idle_ then recent_. The walk ends flows due at `now` in that order and
   // stops at the first flow younger than the shortest timeout: nothing after it can be due.

@@ -43,11 +43,6 @@ class FlowTable {
 
   // Ends flows idle past their timeout at `now` (packet time). Cheap when nothing is due.
   void expire(Timestamp now);
-  // The clock stepped back to `now` (a corrected clock after a record stamped in the future):
-  // flows last seen after `now` are re-dated to it. Left in the future, one would never look
-  // idle and would stop every expiry walk, for the flows behind it too, until the clock caught
-  // up with the bogus reading: years. O(flows), once per step.
-  void redateAfter(Timestamp now);
   // Ends every flow (end of capture, shutdown).
   void drain(Timestamp now);
   // The tracked flow with this key, or null.

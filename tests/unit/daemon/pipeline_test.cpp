@@ -403,26 +403,6 @@ TEST_P(PipelineTest, WithoutTimeBudgetAQuietFlowWaitsForItsEnd) {
   EXPECT_FALSE(sink_.records.back().at("counters").contains("classify.ndpi_time_budget_spent"));
 }
 
-// One record stamped three years ahead (a bad clock, a corrupt capture), then the clock is right
-// again: the pipeline's clock follows the step back instead of waiting three years, so the quiet
-// LINE flow that opens after it is still judged when nDPI's time budget runs out, although the
-// bogus record's own flow made its deadline first, for the old reading.
-TEST_P(PipelineTest, AClockThatStepsBackKeepsHousekeepingGoing) {
-  const double t0 = 1700000000.0;
-  const Endpoints other{"192.168.1.77", 40000, kResolver, 53};
-  const Endpoints bogus{"192.168.1.77", 40001, kResolver, 53};
-  std::vector<TimedFrame> frames = {{t0, udpFrame(other, dnsMessage(false))},
-                                    {t0 + 1e8, udpFrame(bogus, dnsMessage(false))}};
-  for (TimedFrame& frame : quietLineConnection(t0 + 10)) frames.push_back(std::move(frame));
-  run(false, frames, 120);
-  const auto alerts = recordsOf(sink_.records, "alert");
-  ASSERT_EQ(alerts.size(), 1u) << json(sink_.records).dump(1);
-  EXPECT_EQ(alerts[0]->at("service").at("id"), "line");
-  // The LINE connection's first packet came at t0 + 11: 120 s later.
-  EXPECT_EQ(alerts[0]->at("timestamp"), "2023-11-14T22:15:31.000000Z");
-  EXPECT_EQ(sink_.records.back().at("counters").at("capture.clock_stepped_back"), 1);
-}
-
 }  // namespace
 INSTANTIATE_TEST_SUITE_P(Workers, PipelineTest, ::testing::Values(1u, 2u),
                          [](const ::testing::TestParamInfo<unsigned>& info) {
