@@ -151,6 +151,10 @@ void DiskSpool::freeDelivered() {
   constexpr std::uint64_t kBlock = 4096;
   std::uint64_t end = head_ & ~(kBlock - 1);
   if (!canFreeDelivered_ || end < freedUpTo_ + kFreeEvery) return;
+  // The head that names these records delivered must be on disk before their bytes are gone:
+  // after a power cut, a head older than the hole would walk zeros into the middle of a record,
+  // and open() would cut every pending record after it as torn.
+  if (!headStored_ || ::fdatasync(headFd_.get()) != 0) return;
   if (::fallocate(dataFd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                   static_cast<off_t>(freedUpTo_), static_cast<off_t>(end - freedUpTo_)) != 0) {
     // EOPNOTSUPP and the like: the bound falls back to the file's size, as push() says.
@@ -165,7 +169,8 @@ void DiskSpool::freeDelivered() {
 void DiskSpool::storeHead() {
   unsigned char bytes[8];
   for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(head_ >> (56 - 8 * i));
-  if (!writeAll(headFd_.get(), bytes, sizeof bytes, 0)) lastError_ = path_ + ".head: " + std::strerror(errno);
+  headStored_ = writeAll(headFd_.get(), bytes, sizeof bytes, 0);
+  if (!headStored_) lastError_ = path_ + ".head: " + std::strerror(errno);
 }
 
 void DiskSpool::resetIfDrained() {

@@ -271,8 +271,9 @@ bool JsonLinesSink::writeLine(const std::string& line) {
       int error = wrote < 0 ? errno : ENOSPC;
       // Cut what part of the line got out, so the next record starts a line of its own instead
       // of being glued to a fragment (two unreadable records, and a chain verify calls altered).
+      // With O_APPEND the file offset sits just after our own bytes, wherever others appended.
       if (done > 0 && owned_) {
-        off_t end = ::lseek(fd_, 0, SEEK_END);
+        off_t end = ::lseek(fd_, 0, SEEK_CUR);
         if (end >= static_cast<off_t>(done) && ::ftruncate(fd_, end - static_cast<off_t>(done)) == 0)
           done = 0;
       }

@@ -258,21 +258,27 @@ void SyslogSink::deliverTcp(std::string frame) {
 void SyslogSink::remember(std::string frame) {
   recentBytes_ += frame.size();
   recent_.push_back(Sent{Clock::now(), std::move(frame)});
+  int unacknowledged = 0;
+  bool known = ::ioctl(socket_.get(), SIOCOUTQ, &unacknowledged) == 0 && unacknowledged >= 0;
+  // Unknown: treat all as acknowledged, so only the resend window keeps frames (as before).
+  unacknowledgedBytes_ = known ? static_cast<std::uint64_t>(unacknowledged) : 0;
+  trimRecent();
+}
+
+void SyslogSink::trimRecent() {
   // What the receiver's TCP has not acknowledged yet (bytes still in our send queue) may never
   // arrive: those frames are kept however old, so a receiver that stalls for minutes and then
   // dies loses nothing. Acknowledged frames are kept for the resend window too (the receiving
   // program may not have read them yet when it dies), but at most kAckedKeepBytes of them, so a
   // fast drain of a large spool does not hold the spool in memory.
-  int unacknowledged = 0;
-  bool known = ::ioctl(socket_.get(), SIOCOUTQ, &unacknowledged) == 0 && unacknowledged >= 0;
   auto now = Clock::now();
   auto window = std::chrono::duration<double>(options_.resendWindowSeconds);
   while (!recent_.empty()) {
     const Sent& oldest = recent_.front();
     std::uint64_t after = recentBytes_ - oldest.frame.size();  // bytes sent after the oldest
-    bool acknowledged = !known || after >= static_cast<std::uint64_t>(unacknowledged);
+    bool acknowledged = after >= unacknowledgedBytes_;
     std::uint64_t acknowledgedBytes =
-        known ? recentBytes_ - std::min<std::uint64_t>(recentBytes_, unacknowledged) : recentBytes_;
+        recentBytes_ - std::min<std::uint64_t>(recentBytes_, unacknowledgedBytes_);
     bool stillWanted = now - oldest.at <= window && acknowledgedBytes <= kAckedKeepBytes;
     if (!acknowledged || stillWanted) break;
     recentBytes_ -= oldest.frame.size();
@@ -280,10 +286,12 @@ void SyslogSink::remember(std::string frame) {
   }
 }
 
-void SyslogSink::spool(const std::string& frame) {
+bool SyslogSink::spool(const std::string& frame) {
+  bool stored = false;
   switch (spool_->push(frame)) {
     case DiskSpool::PushResult::kStored:
       spooled_.fetch_add(1, std::memory_order_relaxed);
+      stored = true;
       break;
     case DiskSpool::PushResult::kFull:
       spoolOverflow_.fetch_add(1, std::memory_order_relaxed);
@@ -295,6 +303,7 @@ void SyslogSink::spool(const std::string& frame) {
   }
   spoolPending_.store(spool_->pendingRecords(), std::memory_order_relaxed);
   spoolBytes_.store(spool_->pendingBytes(), std::memory_order_relaxed);
+  return stored;
 }
 
 void SyslogSink::drainSpool() {
@@ -396,15 +405,17 @@ void SyslogSink::disconnect(const char* why) {
   socket_.reset();
   failed_.fetch_add(1, std::memory_order_relaxed);
   if (options_.log) options_.log(describe() + ": connection lost (" + why + "), spooling");
-  // What the receiver had not acknowledged, or had acknowledged only just before (remember()),
-  // may never have reached it: send it again (before the spool when the spool is empty, which
-  // keeps the order; after it otherwise). Receivers drop the duplicates by record_id.
+  // What the receiver had not acknowledged at the last send, or had acknowledged within the
+  // resend window (remember()), may never have reached it: send it again (before the spool when
+  // the spool is empty, which keeps the order; after it otherwise). Receivers drop the duplicates
+  // by record_id. The socket's own count is gone with the connection: the last one stands.
+  trimRecent();
   for (auto& sent : recent_) {
-    spool(sent.frame);
-    resent_.fetch_add(1, std::memory_order_relaxed);
+    if (spool(sent.frame)) resent_.fetch_add(1, std::memory_order_relaxed);
   }
   recent_.clear();
   recentBytes_ = 0;
+  unacknowledgedBytes_ = 0;
   // A receiver that accepts and then stalls or drops us must not be reconnected to for every
   // record (each attempt can block the writer thread for the 5 s send timeout): back off.
   nextAttempt_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(

@@ -82,6 +82,7 @@ class DiskSpool {
   std::uint32_t frontLength_ = 0;
   std::uint64_t freedUpTo_ = 0;     // the data file's blocks before this are punched out
   bool canFreeDelivered_ = true;
+  bool headStored_ = true;          // the last storeHead() wrote the head whole
   std::string lastError_;
 };
 

@@ -98,8 +98,10 @@ class SyslogSink : public SinkTarget {
   // Keeps a sent frame for resending until the receiver's TCP acknowledged it and the resend
   // window has passed.
   void remember(std::string frame);
+  // Drops the frames the receiver acknowledged (as of the last send) outside the resend window.
+  void trimRecent();
   void drainSpool();
-  void spool(const std::string& frame);
+  bool spool(const std::string& frame);  // false when the spool refused it (full, I/O error)
   void sendDatagram(const std::string& message);
   bool connectUnix();  // errno set when false
 
@@ -112,6 +114,7 @@ class SyslogSink : public SinkTarget {
   static constexpr std::uint64_t kAckedKeepBytes = 1 << 20;
   std::deque<Sent> recent_;           // TCP frames that may still need resending, oldest first
   std::uint64_t recentBytes_ = 0;
+  std::uint64_t unacknowledgedBytes_ = 0;  // SIOCOUTQ at the last send: the tail of recent_
   Clock::time_point nextAttempt_{};
   double backoff_;
   bool everConnected_ = false;

@@ -251,6 +251,31 @@ TEST(SyslogSinkTcp, ResendsWhatWasSentJustBeforeTheReceiverClosed) {
   EXPECT_EQ(counters.get("syslog.0.spool_pending"), 2u);  // 1 again (maybe unread) and 2
 }
 
+// What the receiver acknowledged longer ago than the resend window is not sent again when the
+// connection breaks later, however long the link was quiet in between.
+TEST(SyslogSinkTcp, DoesNotResendWhatWasAcknowledgedBeforeTheWindow) {
+  TempFolder folder;
+  auto receiver = std::make_unique<Receiver>();
+  SyslogOptions options;
+  options.transport = SyslogTransport::kTcp;
+  options.host = "127.0.0.1";
+  options.port = receiver->port();
+  options.spoolFile = folder.path("spool");
+  options.reconnectMinSeconds = 0;
+  options.reconnectMaxSeconds = 0;
+  options.resendWindowSeconds = 0.2;
+  auto sink = SyslogSink::open(options);
+  ASSERT_TRUE(sink) << sink.error();
+  (*sink)->write(alert(1));
+  EXPECT_EQ(recordIds(receiver->read(300)), (std::vector<std::string>{"s:r:1"}));
+  ::usleep(300000);  // past the window, nothing sent since
+  receiver.reset();
+  (*sink)->write(alert(2));
+  Counters counters = (*sink)->counters();
+  EXPECT_EQ(counters.get("syslog.0.resent"), 0u);
+  EXPECT_EQ(counters.get("syslog.0.spool_pending"), 1u);  // only the new record
+}
+
 // A receiver that accepts but stops reading, then dies: TCP had acknowledged only what fits in
 // its receive buffer, so everything else the sink sent (sitting unacknowledged in the sink's send
 // buffer when the stalled send timed out, long past the 3 s resend window) must be sent again
