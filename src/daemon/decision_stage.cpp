@@ -93,7 +93,7 @@ void DecisionStage::housekeeping(Timestamp now) {
   encounters_.flushIdle(now);
   intervalCounts_.flushBefore(now);
   // Per-device context is kept while it can still matter; a walk a minute is plenty.
-  if (now < lastForget_ || now.micros - lastForget_.micros >= 60000000) {
+  if (now.micros - lastForget_.micros >= 60000000) {
     sessions_.forgetBefore(now);
     attachments_.forgetBefore(now);
     lastForget_ = now;

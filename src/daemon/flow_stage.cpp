@@ -132,9 +132,8 @@ void FlowStage::onFlowEnd(flow::Flow& flow, flow::FlowEndReason reason, Timestam
   events_.ended(flow, classify::FlowClassifier::facts(flow), reason, endTime);
 }
 
-void FlowStage::replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged) {
-  // New signatures, or new nDPI budgets or DNS cache settings, need a new classifier.
-  if (!signaturesChanged && classifierOptions(snapshot.settings) == classifierOptions_) return;
+void FlowStage::replaceSnapshot(const Snapshot& snapshot, bool rebuildClassifier) {
+  if (!rebuildClassifier) return;
   // Open flows keep their per-flow state (their nDPI flow structs free themselves and verdicts
   // hold their own catalog); only the engine that judges what comes next changes, and its DNS
   // cache starts empty.

@@ -46,7 +46,9 @@ class FlowStage {
   // then flows idle past their timeout end.
   void expire(Timestamp now);
   void drain(Timestamp now) { flows_.drain(now); }
-  void replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged);
+  // `rebuildClassifier`: new signatures, nDPI budgets or DNS cache settings
+  // (classifierSettingsChanged); otherwise the classifier and its DNS cache are kept.
+  void replaceSnapshot(const Snapshot& snapshot, bool rebuildClassifier);
 
   // flow.*, classify.*, decode errors of DNS/TLS, flow.active; with the DNS cache's counters
   // when `withDnsCache` (every shard's cache sees every answer: count them once).

@@ -62,7 +62,7 @@ class InlinePipeline final : public PacketPipeline, private FrontObserver, priva
     snapshot_ = std::move(snapshot);
     front_.replacePolicy(snapshot_.policy);
     decision_.replaceSnapshot(snapshot_, signaturesChanged);
-    flowStage_.replaceSnapshot(snapshot_, signaturesChanged);
+    flowStage_.replaceSnapshot(snapshot_, classifierRebuilt);
     if (classifierRebuilt) counters_.add("daemon.reload.classifier_rebuilt");
     counters_.add("daemon.reload.applied");
   }

@@ -59,7 +59,7 @@ struct WorkItem {
   bool stats = false;
   bool publish = true;
   std::shared_ptr<const Snapshot> snapshot;
-  bool signaturesChanged = false;
+  bool rebuildClassifier = false;
 };
 
 using WorkRing = SpscRing<WorkItem>;
@@ -262,7 +262,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       item.kind = ItemKind::kReload;
       item.seq = seq;
       item.snapshot = shared;
-      item.signaturesChanged = signaturesChanged;
+      item.rebuildClassifier = classifierRebuilt;
       worker->ring.commit();
       worker->ring.wakeConsumer();
     }
@@ -488,7 +488,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
           publishWorkerChunk(worker, true);
           break;
         case ItemKind::kReload:
-          worker.stage.replaceSnapshot(*item.snapshot, item.signaturesChanged);
+          worker.stage.replaceSnapshot(*item.snapshot, item.rebuildClassifier);
           item.snapshot.reset();
           publishWorkerChunk(worker, false);
           break;

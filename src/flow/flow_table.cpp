@@ -16,6 +16,16 @@ std::uint64_t mum(std::uint64_t a, std::uint64_t b) {
 
 Microseconds toMicros(double seconds) { return static_cast<Microseconds>(seconds * 1e6); }
 
+// A new connection on a closed one's addresses and ports (a SYN without ACK after a RST, or after
+// FIN both ways) ends the closed flow and starts one of its own, as Zeek does for connection
+// reuse: merged into the old, already judged flow, the new connection's ClientHello would never
+// be read.
+bool opensAgain(const Flow& flow, const decode::DecodedPacket& packet) {
+  using namespace decode::tcp_flags;
+  return flow.protocol == 6 && flow.tcpState == TcpState::kClosed &&
+         (packet.tcpFlags & (kSyn | kAck)) == kSyn;
+}
+
 }  // namespace
 
 FlowKey FlowKey::fromPacket(const decode::DecodedPacket& packet) {
@@ -215,16 +225,6 @@ void FlowTable::pushDue(Node* node) {
       DueEntry{node->flow.lastSeen.micros + toMicros(timeoutFor(node->flow)) - 1, node->touch, node});
   std::push_heap(due_.begin(), due_.end(),
                  [](const DueEntry& a, const DueEntry& b) { return a.due > b.due; });
-}
-
-// A new connection on a closed one's addresses and ports (a SYN without ACK after a RST, or after
-// FIN both ways) ends the closed flow and starts one of its own, as Zeek does for connection
-// reuse: merged into the old, already judged flow, the new connection's ClientHello would never
-// be read.
-bool FlowTable::opensAgain(const Flow& flow, const decode::DecodedPacket& packet) {
-  using namespace decode::tcp_flags;
-  return flow.protocol == 6 && flow.tcpState == TcpState::kClosed &&
-         (packet.tcpFlags & (kSyn | kAck)) == kSyn;
 }
 
 FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {

@@ -23,7 +23,6 @@ struct ClassifierOptions {
   std::uint32_t ndpiPacketBudget = 24;
   double ndpiTimeBudget = 120;  // seconds of packet time from a flow's first packet; 0 = none
   DnsCacheOptions dnsCache;
-  bool operator==(const ClassifierOptions&) const = default;
 };
 
 // What the classifier learned about a flow, for flow records and encounters.

@@ -92,7 +92,7 @@ struct Settings {
 std::vector<std::string> settingsNeedingRestart(const Settings& before, const Settings& after);
 
 // True when a reload must rebuild the classifier for its settings (the nDPI budgets, dns_cache),
-// as it does for new signatures.
+// as it does for new signatures: the fields FlowStage's classifier options are made from.
 inline bool classifierSettingsChanged(const Settings& before, const Settings& after) {
   return before.flows.ndpiPacketBudget != after.flows.ndpiPacketBudget ||
          before.flows.ndpiTimeBudget != after.flows.ndpiTimeBudget ||

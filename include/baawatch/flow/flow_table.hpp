@@ -84,7 +84,6 @@ class FlowTable {
     Node* node = nullptr;
   };
   double timeoutFor(const Flow& flow) const;
-  static bool opensAgain(const Flow& flow, const decode::DecodedPacket& packet);
   void end(Node* node, FlowEndReason reason, Timestamp endTime);
   Node* leastRecent() const;
   void expireIdle(Timestamp now);

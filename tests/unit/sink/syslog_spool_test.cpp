@@ -179,6 +179,18 @@ nlohmann::json alert(int sequence) {
           {"record_id", "s:r:" + std::to_string(sequence)}};
 }
 
+// A TCP destination on loopback `port` that reconnects at once (no backoff in tests).
+SyslogOptions loopbackTcp(std::uint16_t port, const std::string& spoolFile) {
+  SyslogOptions options;
+  options.transport = SyslogTransport::kTcp;
+  options.host = "127.0.0.1";
+  options.port = port;
+  options.spoolFile = spoolFile;
+  options.reconnectMinSeconds = 0;
+  options.reconnectMaxSeconds = 0;
+  return options;
+}
+
 TEST(SyslogSinkTcp, SpoolsWhileTheReceiverIsDownAndDeliversInOrderWhenItIsBack) {
   TempFolder folder;
   // Find a free port, then close it: the receiver is "down" on that port.
@@ -187,13 +199,7 @@ TEST(SyslogSinkTcp, SpoolsWhileTheReceiverIsDownAndDeliversInOrderWhenItIsBack) 
     Receiver probe;
     port = probe.port();
   }
-  SyslogOptions options;
-  options.transport = SyslogTransport::kTcp;
-  options.host = "127.0.0.1";
-  options.port = port;
-  options.spoolFile = folder.path("spool");
-  options.reconnectMinSeconds = 0;
-  options.reconnectMaxSeconds = 0;
+  SyslogOptions options = loopbackTcp(port, folder.path("spool"));
   auto sink = SyslogSink::open(options);
   ASSERT_TRUE(sink) << sink.error();
   (*sink)->write(alert(1));
@@ -233,13 +239,7 @@ TEST(SyslogSinkTcp, SpoolsWhileTheReceiverIsDownAndDeliversInOrderWhenItIsBack) 
 TEST(SyslogSinkTcp, ResendsWhatWasSentJustBeforeTheReceiverClosed) {
   TempFolder folder;
   auto receiver = std::make_unique<Receiver>();
-  SyslogOptions options;
-  options.transport = SyslogTransport::kTcp;
-  options.host = "127.0.0.1";
-  options.port = receiver->port();
-  options.spoolFile = folder.path("spool");
-  options.reconnectMinSeconds = 0;
-  options.reconnectMaxSeconds = 0;
+  SyslogOptions options = loopbackTcp(receiver->port(), folder.path("spool"));
   auto sink = SyslogSink::open(options);
   ASSERT_TRUE(sink) << sink.error();
   (*sink)->write(alert(1));
@@ -256,13 +256,7 @@ TEST(SyslogSinkTcp, ResendsWhatWasSentJustBeforeTheReceiverClosed) {
 TEST(SyslogSinkTcp, DoesNotResendWhatWasAcknowledgedBeforeTheWindow) {
   TempFolder folder;
   auto receiver = std::make_unique<Receiver>();
-  SyslogOptions options;
-  options.transport = SyslogTransport::kTcp;
-  options.host = "127.0.0.1";
-  options.port = receiver->port();
-  options.spoolFile = folder.path("spool");
-  options.reconnectMinSeconds = 0;
-  options.reconnectMaxSeconds = 0;
+  SyslogOptions options = loopbackTcp(receiver->port(), folder.path("spool"));
   options.resendWindowSeconds = 0.2;
   auto sink = SyslogSink::open(options);
   ASSERT_TRUE(sink) << sink.error();
@@ -294,13 +288,7 @@ TEST(SyslogSinkTcp, AReceiverThatStallsAndDiesLosesAtMostItsReceiveBuffer) {
   socklen_t length = sizeof address;
   ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
 
-  SyslogOptions options;
-  options.transport = SyslogTransport::kTcp;
-  options.host = "127.0.0.1";
-  options.port = ntohs(address.sin_port);
-  options.spoolFile = folder.path("spool");
-  options.reconnectMinSeconds = 0;
-  options.reconnectMaxSeconds = 0;
+  SyslogOptions options = loopbackTcp(ntohs(address.sin_port), folder.path("spool"));
   options.resendWindowSeconds = 0.2;
   options.sendTimeoutSeconds = 0.5;
   auto sink = SyslogSink::open(options);
