@@ -3,8 +3,8 @@
 namespace baawatch::daemon {
 namespace {
 
-sink::RecordContext recordContext(const Snapshot& snapshot, const std::string& sensorName) {
-  return sink::RecordContext{sensorName, snapshot.policy->clinicName.value_or(""),
+record::RecordContext recordContext(const Snapshot& snapshot, const std::string& sensorName) {
+  return record::RecordContext{sensorName, snapshot.policy->clinicName.value_or(""),
                              snapshot.policy->version, snapshot.catalog->version};
 }
 
@@ -110,7 +110,7 @@ void DecisionStage::writeStats(const Counters& counters, Timestamp time, bool fi
 }
 
 void DecisionStage::replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged) {
-  builder_ = sink::RecordBuilder(recordContext(snapshot, sensorName_));
+  builder_ = record::RecordBuilder(recordContext(snapshot, sensorName_));
   flowRecords_ = snapshot.settings.output.flowRecords;
   retiredPolicyCounters_.merge(policyEngine_.counters());
   policyEngine_ = policy::PolicyEngine(snapshot.policy);

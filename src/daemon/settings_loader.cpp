@@ -128,15 +128,14 @@ SyslogDestination loadSyslogDestination(const yaml::Node& node,
     for (std::size_t i = 0; i < types.size(); ++i) {
       yaml::Node type = types.at(i);
       std::string text = type.asString();
-      static constexpr std::string_view kTypes[] = {"alert", "visibility", "encounter",
-                                                    "counts", "flow", "stats"};
-      bool known = false;
-      for (auto name : kTypes) known = known || text == name;
-      if (!known) {
-        type.fail(fmt::format("'{}' is not an event type (alert, visibility, encounter, counts, "
-                              "flow, stats)", text));
+      std::optional<record::EventType> known;
+      std::string names;
+      for (record::EventType built : record::builtEventTypes()) {
+        if (record::toString(built) == text) known = built;
+        names += (names.empty() ? "" : ", ") + std::string(record::toString(built));
       }
-      destination.eventTypes.push_back(text);
+      if (!known) type.fail(fmt::format("'{}' is not an event type ({})", text, names));
+      destination.eventTypes.push_back(*known);
     }
   }
   return destination;

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "baawatch/record/event_type.hpp"
+
 namespace baawatch::sink {
 namespace {
 
@@ -122,7 +124,7 @@ std::string chainAnchor(std::string_view fileName, std::string_view created) {
 
 nlohmann::json chainStartRecord(std::string_view fileName, std::string_view created,
                                 const std::optional<ChainPredecessor>& predecessor) {
-  json record = {{"event_type", "chain_start"},
+  json record = {{"event_type", record::toString(record::EventType::kChainStart)},
                  {"schema_version", 1},
                  {"timestamp", std::string(created)},
                  {"file", std::string(fileName)},
@@ -209,7 +211,7 @@ ChainVerdict verifyChainedLogs(const std::vector<std::string>& paths) {
                     parsed.hashMatches ? "record altered (not in the exact form baawatch writes)"
                                        : "record altered (its content no longer matches its hash)");
       }
-      const bool isStart = parsed.record.value("event_type", "") == "chain_start";
+      const bool isStart = parsed.record.value("event_type", "") == record::toString(record::EventType::kChainStart);
       if (!haveRecord) {
         if (!isStart)
           return fail(verdict, path, number, "removed",

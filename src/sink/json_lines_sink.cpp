@@ -13,6 +13,7 @@
 #include "baawatch/common/timestamp.hpp"
 #include "baawatch/sink/hash_chain.hpp"
 #include "baawatch/sink/record_sink.hpp"
+#include "baawatch/record/event_type.hpp"
 #include "sink/chain_state.hpp"
 
 namespace baawatch::sink {
@@ -192,7 +193,7 @@ Expected<std::unique_ptr<JsonLinesSink>, std::string> JsonLinesSink::open(
   if (!tail.lastHash.empty()) {
     sink->lastHash_ = tail.lastHash;  // a restart goes on with the chain it finds
     if (tail.partial) {
-      json recovery = {{"event_type", "sink_recovery"}, {"schema_version", 1},
+      json recovery = {{"event_type", record::toString(record::EventType::kSinkRecovery)}, {"schema_version", 1},
                        {"timestamp", created}, {"partial_line", partialLine}};
       sink->write(recovery);
     }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "baawatch/record/event_type.hpp"
 #include "baawatch/sink/disk_spool.hpp"
 
 namespace baawatch::sink {
@@ -230,7 +231,10 @@ std::string PrometheusFileTarget::writeAtomically(const std::string& text) const
 
 void PrometheusFileTarget::write(const nlohmann::json& record) {
   auto type = record.find("event_type");
-  if (type == record.end() || *type != "stats") return;
+  if (type == record.end() || !type->is_string() ||
+      record::parseEventType(type->get<std::string>()) != record::EventType::kStats) {
+    return;
+  }
   Counters counters;
   auto values = record.find("counters");
   if (values != record.end() && values->is_object()) {

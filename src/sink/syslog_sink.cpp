@@ -194,12 +194,14 @@ std::string SyslogSink::describe() const {
 }
 
 bool SyslogSink::wanted(const nlohmann::json& record) const {
-  std::string type = stringAt(record, nlohmann::json::json_pointer("/event_type"));
+  auto type = record::parseEventType(stringAt(record, nlohmann::json::json_pointer("/event_type")));
+  if (!type) return false;
   if (options_.eventTypes.empty()) {
-    return type == "alert" || type == "visibility" || type == "encounter";
+    return *type == record::EventType::kAlert || *type == record::EventType::kVisibility ||
+           *type == record::EventType::kEncounter;
   }
   for (const auto& wantedType : options_.eventTypes) {
-    if (wantedType == type) return true;
+    if (wantedType == *type) return true;
   }
   return false;
 }

@@ -23,7 +23,7 @@
 #include "baawatch/policy/encounter_tracker.hpp"
 #include "baawatch/policy/interval_counter.hpp"
 #include "baawatch/policy/policy_engine.hpp"
-#include "baawatch/sink/record_builder.hpp"
+#include "baawatch/record/record_builder.hpp"
 #include "baawatch/sink/record_sink.hpp"
 
 namespace baawatch::daemon {
@@ -87,7 +87,7 @@ class DecisionStage {
   sink::RecordSink& sink_;
   std::string sensorName_;
   bool flowRecords_ = false;
-  sink::RecordBuilder builder_;
+  record::RecordBuilder builder_;
   inventory::DeviceInventory inventory_;
   classify::SessionContext sessions_;
   classify::AttachmentCorrelator attachments_;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "baawatch/record/event_type.hpp"
+
 namespace baawatch::daemon {
 
 struct FlowSettings {
@@ -51,7 +53,7 @@ struct SyslogDestination {
   std::string appName = "baawatch";
   std::string spoolFile;                 // kTcp: empty = <state_directory>/syslog-<host>-<port>.spool
   std::uint64_t spoolMaxBytes = 256ull << 20;
-  std::vector<std::string> eventTypes;   // empty: alert, visibility, encounter
+  std::vector<record::EventType> eventTypes;  // empty: alert, visibility, encounter
   bool operator==(const SyslogDestination&) const = default;
 };
 

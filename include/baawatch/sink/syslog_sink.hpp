@@ -32,6 +32,7 @@
 
 #include "baawatch/sink/async_sink.hpp"
 #include "baawatch/sink/disk_spool.hpp"
+#include "baawatch/record/event_type.hpp"
 
 namespace baawatch::sink {
 
@@ -47,7 +48,7 @@ struct SyslogOptions {
   std::string hostName;                   // HOSTNAME field: the sensor name
   std::string spoolFile;                  // kTcp: required
   std::uint64_t spoolMaxBytes = 256ull << 20;
-  std::vector<std::string> eventTypes;    // empty: alert, visibility, encounter
+  std::vector<record::EventType> eventTypes;  // empty: alert, visibility, encounter
   std::string counterPrefix = "syslog.0"; // counters are <prefix>.sent, .spooled, ...
   double resendWindowSeconds = 3;
   double sendTimeoutSeconds = 5;          // a send blocked this long ends the connection

@@ -221,7 +221,8 @@ TEST(SettingsLoader, LoadsGatewaySettings) {
   EXPECT_EQ(tcp.facility, 20);
   EXPECT_EQ(tcp.appName, "bw");
   EXPECT_EQ(tcp.spoolMaxBytes, 8192u);
-  EXPECT_EQ(tcp.eventTypes, (std::vector<std::string>{"alert", "stats"}));
+  EXPECT_EQ(tcp.eventTypes, (std::vector<record::EventType>{record::EventType::kAlert,
+                                                           record::EventType::kStats}));
   // Named after its host and port in the state directory when no `spool:` is given.
   EXPECT_EQ(tcp.spoolFile, folder.path("conf/state/syslog-2001:db8::1-6514.spool"));
   EXPECT_EQ(settings.output.syslog[1].transport, SyslogTransport::kUnix);

@@ -1,134 +1,20 @@
-#include "baawatch/sink/record_builder.hpp"
+#include "baawatch/record/record_builder.hpp"
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <memory>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "baawatch/sink/record_sink.hpp"
-#include "unit/fixtures/temp_folder.hpp"
+#include "unit/fixtures/sample_records.hpp"
 
-namespace baawatch::sink {
+namespace baawatch::record {
 namespace {
 
 using nlohmann::json;
-
-IpAddress ip(const std::string& text) {
-  auto address = IpAddress::parse(text);
-  EXPECT_TRUE(address.has_value()) << text;
-  return address.value_or(IpAddress{});
-}
-
-// 2023-11-14T22:13:20.250000Z
-const Timestamp kTime{1700000000250000};
-
-const classify::ServiceSignature kWhatsapp = [] {
-  classify::ServiceSignature s;
-  s.id = "whatsapp";
-  s.name = "WhatsApp";
-  s.vendor = "Meta Platforms";
-  s.category = classify::Category::kMessaging;
-  s.baaStatus = classify::BaaStatus::kNone;
-  s.baaStatement = "Meta offers no BAA for WhatsApp.";
-  s.baaSource = "https://example.com/whatsapp-baa";
-  return s;
-}();
-
-classify::Verdict verdict() {
-  classify::Verdict v;
-  v.service = &kWhatsapp;
-  v.kind = classify::UseKind::kCall;
-  v.confidence = classify::Confidence::kHigh;
-  v.evidence = {
-      classify::Evidence{"whatsapp.names", classify::EvidenceField::kTlsSni, "g.whatsapp.net",
-                         Timestamp{1700000000100000}, classify::Confidence::kHigh,
-                         "WhatsApp's own domain."},
-      classify::Evidence{"whatsapp.call-ndpi", classify::EvidenceField::kNdpi, "WhatsAppCall",
-                         Timestamp{1700000000200000}, classify::Confidence::kHigh,
-                         "nDPI's WhatsAppCall label."}};
-  return v;
-}
-
-inventory::Device device(const std::string& hostName = "Dr-Lee-iPhone") {
-  inventory::Device d;
-  d.id = "mac:3c:22:fb:12:34:56";
-  d.ip = ip("192.168.1.42");
-  d.mac = decode::MacAddress{0x3c, 0x22, 0xfb, 0x12, 0x34, 0x56};
-  d.hostName = hostName;
-  d.hostNameSource = "dhcp";
-  return d;
-}
-
-flow::Flow& sampleFlow() {
-  static flow::Flow flow = [] {
-    flow::Flow f;
-    f.id = 7;
-    f.client = ip("192.168.1.42");
-    f.clientPort = 51000;
-    f.server = ip("157.240.1.53");
-    f.serverPort = 443;
-    f.protocol = 6;
-    f.vlan = 30;
-    f.firstSeen = Timestamp{1700000000000000};
-    f.lastSeen = Timestamp{1700000012500000};
-    f.toServer = {10, 1000, 800};
-    f.toClient = {20, 5000, 4400};
-    return f;
-  }();
-  return flow;
-}
-
-policy::Decision alertDecision() {
-  policy::Decision d;
-  d.action = policy::Action::kAlert;
-  d.severity = policy::Severity::kHigh;
-  d.policyRule = "no_baa.messaging";
-  d.reason = "Meta Platforms offers no BAA for WhatsApp";
-  d.dedupKey = "mac:3c:22:fb:12:34:56|whatsapp|whatsapp.names";
-  return d;
-}
-
-RecordBuilder builder() {
-  return RecordBuilder(RecordContext{"sensor-1", "Main St Clinic", "policy-v1", "sigs-v1"});
-}
-
-policy::Encounter encounter() {
-  policy::Encounter e;
-  e.id = "0123456789abcdef";
-  e.device = device();
-  e.service = &kWhatsapp;
-  e.start = Timestamp{1700000000000000};
-  e.end = Timestamp{1700000090000000};
-  e.flows = 3;
-  e.fromDevice = {10, 1000, 800};
-  e.toDevice = {20, 5000, 4400};
-  e.kind = classify::UseKind::kCall;
-  e.confidence = classify::Confidence::kHigh;
-  e.evidence = verdict().evidence;
-  e.evidenceTruncated = true;
-  e.servers = {"157.240.1.53"};
-  e.action = policy::Action::kAlert;
-  e.policyRule = "no_baa.messaging";
-  e.alerts = 1;
-  return e;
-}
-
-policy::IntervalCount counts() {
-  policy::IntervalCount c;
-  c.intervalStart = Timestamp{1699999800000000};
-  c.intervalEnd = Timestamp{1700000100000000};
-  c.service = &kWhatsapp;
-  c.device = device();
-  c.flowsClassified = 2;
-  c.alerts = 1;
-  c.suppressed = 1;
-  return c;
-}
+using namespace baawatch::testing::records;
 
 // ---- Every record ---------------------------------------------------------------------------
 
@@ -339,75 +225,5 @@ TEST(RecordBuilderTest, StatsRecordHasEveryCounter) {
   EXPECT_EQ(builder().stats(counters, kTime, false).at("final"), false);
 }
 
-// ---- JSON lines sink ------------------------------------------------------------------------
-
-std::vector<std::string> readLines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// These tests are about the line format; the hash chain (its chain_start line and `chain`
-// fields) has its own tests in hash_chain_test.cpp and json_lines_sink_test.cpp.
-JsonLinesSinkOptions unchainedOptions() {
-  JsonLinesSinkOptions options;
-  options.hashChain = false;
-  return options;
-}
-
-TEST(JsonLinesSinkTest, InvalidUtf8HostNameIsWrittenAsValidJson) {
-  baawatch::testing::TempFolder folder;
-  const std::string path = folder.path("out.jsonl");
-  // A DHCP host name as it came off the wire: Latin-1 "Jos\xe9" and a lone continuation byte.
-  const std::string broken = std::string("Jos\xe9-ipad\x80", 10);
-  {
-    auto sink = JsonLinesSink::open(path, unchainedOptions());
-    ASSERT_TRUE(sink.has_value()) << sink.error();
-    (*sink)->write(builder().decision(sampleFlow(), true, verdict(), device(broken),
-                                      alertDecision(), kTime));
-    EXPECT_EQ((*sink)->written(), 1u);
-  }
-  const auto lines = readLines(path);
-  ASSERT_EQ(lines.size(), 1u);
-  json parsed;
-  ASSERT_NO_THROW(parsed = json::parse(lines[0])) << lines[0];
-  const std::string hostName = parsed.at("device").at("host_name");
-  EXPECT_EQ(hostName.rfind("Jos", 0), 0u) << hostName;
-  EXPECT_NE(hostName.find("-ipad"), std::string::npos) << hostName;
-  EXPECT_EQ(hostName.find('\xe9'), std::string::npos) << "raw invalid byte kept";
-  EXPECT_EQ(parsed.at("service").at("id"), "whatsapp");  // the rest of the record is intact
-}
-
-TEST(JsonLinesSinkTest, AppendsOneLinePerRecord) {
-  baawatch::testing::TempFolder folder;
-  const std::string path = folder.write("out.jsonl", "{\"earlier\":true}\n");
-  {
-    auto sink = JsonLinesSink::open(path, unchainedOptions());
-    ASSERT_TRUE(sink.has_value()) << sink.error();
-    json withNewline = builder().stats(Counters{}, kTime, false);
-    withNewline["note"] = "two\nlines";  // escaped inside the string, never a raw newline
-    (*sink)->write(withNewline);
-    (*sink)->write(builder().encounter(encounter()));
-    (*sink)->write(builder().counts(counts()));
-    (*sink)->flush();
-    EXPECT_EQ((*sink)->written(), 3u);
-  }
-  const auto lines = readLines(path);
-  ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(lines[0], "{\"earlier\":true}");
-  EXPECT_EQ(json::parse(lines[1]).at("event_type"), "stats");
-  EXPECT_EQ(json::parse(lines[1]).at("note"), "two\nlines");
-  EXPECT_EQ(json::parse(lines[2]).at("event_type"), "encounter");
-  EXPECT_EQ(json::parse(lines[3]).at("event_type"), "counts");
-}
-
-TEST(JsonLinesSinkTest, OpenFailureNamesThePath) {
-  auto sink = JsonLinesSink::open("/nonexistent-folder-baawatch/out.jsonl");
-  ASSERT_FALSE(sink.has_value());
-  EXPECT_NE(sink.error().find("/nonexistent-folder-baawatch/out.jsonl"), std::string::npos)
-      << sink.error();
-}
-
 }  // namespace
-}  // namespace baawatch::sink
+}  // namespace baawatch::record

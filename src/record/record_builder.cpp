@@ -1,6 +1,6 @@
-#include "baawatch/sink/record_builder.hpp"
+#include "baawatch/record/record_builder.hpp"
 
-namespace baawatch::sink {
+namespace baawatch::record {
 namespace {
 
 std::string protocolName(std::uint8_t protocol) {
@@ -44,9 +44,9 @@ nlohmann::json flowEndpoints(const flow::Flow& flow) {
 
 }  // namespace
 
-nlohmann::json RecordBuilder::header(std::string_view eventType, Timestamp time) const {
+nlohmann::json RecordBuilder::header(EventType eventType, Timestamp time) const {
   nlohmann::json record;
-  record["event_type"] = eventType;
+  record["event_type"] = toString(eventType);
   record["schema_version"] = kSchemaVersion;
   record["timestamp"] = formatRfc3339(time);
   record["sensor"] = context_.sensor;
@@ -89,7 +89,7 @@ nlohmann::json RecordBuilder::decision(const flow::Flow& flow, bool,
                                        const inventory::Device& deviceInfo,
                                        const policy::Decision& decision, Timestamp time) const {
   bool isVisibility = decision.action == policy::Action::kVisibility;
-  nlohmann::json record = header(isVisibility ? "visibility" : "alert", time);
+  nlohmann::json record = header(isVisibility ? EventType::kVisibility : EventType::kAlert, time);
   record["alert_id"] = decision.dedupKey;
   record["device"] = device(deviceInfo);
   record["service"] = service(*verdict.service);
@@ -111,7 +111,7 @@ nlohmann::json RecordBuilder::decision(const flow::Flow& flow, bool,
 }
 
 nlohmann::json RecordBuilder::encounter(const policy::Encounter& encounter) const {
-  nlohmann::json record = header("encounter", encounter.end);
+  nlohmann::json record = header(EventType::kEncounter, encounter.end);
   record["encounter_id"] = encounter.id;
   record["device"] = device(encounter.device);
   record["service"] = service(*encounter.service);
@@ -139,7 +139,7 @@ nlohmann::json RecordBuilder::encounter(const policy::Encounter& encounter) cons
 }
 
 nlohmann::json RecordBuilder::counts(const policy::IntervalCount& count) const {
-  nlohmann::json record = header("counts", count.intervalEnd);
+  nlohmann::json record = header(EventType::kCounts, count.intervalEnd);
   record["interval_start"] = formatRfc3339(count.intervalStart);
   record["interval_end"] = formatRfc3339(count.intervalEnd);
   record["service_id"] = count.service->id;
@@ -162,7 +162,7 @@ nlohmann::json RecordBuilder::counts(const policy::IntervalCount& count) const {
 
 nlohmann::json RecordBuilder::flow(const flow::Flow& flow, const classify::FlowFacts* facts,
                                    flow::FlowEndReason reason, Timestamp endTime) const {
-  nlohmann::json record = header("flow", endTime);
+  nlohmann::json record = header(EventType::kFlow, endTime);
   record["flow_id"] = flow.id;
   nlohmann::json endpoints = flowEndpoints(flow);
   for (auto& [key, value] : endpoints.items()) record[key] = value;
@@ -194,7 +194,7 @@ nlohmann::json RecordBuilder::flow(const flow::Flow& flow, const classify::FlowF
 }
 
 nlohmann::json RecordBuilder::stats(const Counters& counters, Timestamp time, bool final) const {
-  nlohmann::json record = header("stats", time);
+  nlohmann::json record = header(EventType::kStats, time);
   record["final"] = final;
   nlohmann::json values = nlohmann::json::object();
   for (const auto& [name, value] : counters.values()) values[name] = value;
@@ -202,4 +202,4 @@ nlohmann::json RecordBuilder::stats(const Counters& counters, Timestamp time, bo
   return record;
 }
 
-}  // namespace baawatch::sink
+}  // namespace baawatch::record

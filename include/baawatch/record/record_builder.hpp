@@ -1,6 +1,8 @@
 #pragma once
-// Builds the output records (schema in docs/output-schema.md). Every record carries
-// `event_type`, `schema_version` and an RFC 3339 UTC `timestamp`; keys are lower-case snake_case.
+// The record schema: builds the output records (docs/output-schema.md) that the sinks carry.
+// Every record carries `event_type` (an EventType), `schema_version` and an RFC 3339 UTC
+// `timestamp`; keys are lower-case snake_case. Sinks (sink/) only carry records; the schema is
+// here.
 // No payload byte ever appears: only names, addresses, labels and counts.
 #include <cstdint>
 #include <string>
@@ -15,8 +17,9 @@
 #include "baawatch/policy/encounter_tracker.hpp"
 #include "baawatch/policy/interval_counter.hpp"
 #include "baawatch/policy/policy_engine.hpp"
+#include "baawatch/record/event_type.hpp"
 
-namespace baawatch::sink {
+namespace baawatch::record {
 
 inline constexpr int kSchemaVersion = 1;
 
@@ -47,8 +50,8 @@ class RecordBuilder {
   static nlohmann::json service(const classify::ServiceSignature& service);
 
  private:
-  nlohmann::json header(std::string_view eventType, Timestamp time) const;
+  nlohmann::json header(EventType eventType, Timestamp time) const;
   RecordContext context_;
 };
 
-}  // namespace baawatch::sink
+}  // namespace baawatch::record
