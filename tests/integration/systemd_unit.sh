@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# systemd/baawatch.service: `systemd-analyze verify` accepts it and `systemd-analyze security`
+# systemd/baawatch.service.in (as installed): `systemd-analyze verify` accepts it and `systemd-analyze security`
 # rates it OK or better (exposure <= 4.9). Needs no root and no running systemd (--offline).
 set -euo pipefail
 : "${BAAWATCH:?}" "${BAAWATCH_SOURCE_DIR:?}"
@@ -10,10 +10,21 @@ skip() {
 command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 work=$(mktemp -d /tmp/baawatch-unit-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-# The unit names the installed binary; verify checks that ExecStart exists, so point it at the
-# one just built (the file keeps its name: verify derives the unit name from it).
-sed "s|/usr/local/bin/baawatch|$BAAWATCH|g" "$BAAWATCH_SOURCE_DIR/systemd/baawatch.service" \
-  >"$work/baawatch.service"
+# The install fills in the unit's paths (cmake/install_system_files.cmake); verify checks that
+# ExecStart exists, so the binary is the one just built (the file keeps its name: verify derives
+# the unit name from it).
+sed -e "s|@BAAWATCH_BINARY@|$BAAWATCH|g" -e "s|@BAAWATCH_CONFIG_DIR@|/etc/baawatch|g" \
+  -e "s|@BAAWATCH_DOCDIR@|/usr/share/doc/baawatch|g" \
+  -e "s|@BAAWATCH_DEFAULT_FILE@|/etc/default/baawatch|g" \
+  "$BAAWATCH_SOURCE_DIR/systemd/baawatch.service.in" >"$work/baawatch.service"
+if grep -n "@BAAWATCH_" "$work/baawatch.service"; then
+  echo "FAIL: a placeholder of the unit template is not filled in by this test"
+  exit 1
+fi
+# verify also opens the unit's Documentation= manual page: the one this tree installs.
+mkdir -p "$work/man/man8"
+gzip -9n -c "$BAAWATCH_SOURCE_DIR/docs/baawatch.8" >"$work/man/man8/baawatch.8.gz"
+export MANPATH="$work/man"
 cd "$work"
 if ! verify=$(systemd-analyze verify "$work/baawatch.service" 2>&1); then
   echo "$verify"
