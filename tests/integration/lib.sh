@@ -97,7 +97,7 @@ start_daemon() {
   DAEMON_LOG="$WORK/daemon.log"
   "${DAEMON_PREFIX[@]}" "$BAAWATCH" -c "$config" -i "$HOST_END" 2>"$DAEMON_LOG" &
   DAEMON_PID=$!
-  wait_for_log "capturing on $HOST_END" 15
+  wait_for_log "capturing on $HOST_END"
 }
 
 # Alive and not a zombie (kill -0 succeeds on an exited child that was not reaped yet).
@@ -107,23 +107,42 @@ is_running() {
   [[ $state != Z* ]]
 }
 
-# wait_for_log TEXT SECONDS
-wait_for_log() {
-  local text=$1 seconds=$2
-  local deadline=$((SECONDS + seconds))
-  until grep -qF -- "$text" "$DAEMON_LOG" 2>/dev/null; do
-    is_running "$DAEMON_PID" || fail "daemon exited while waiting for '$text'"
-    ((SECONDS < deadline)) || fail "no '$text' in the daemon log within ${seconds}s"
+# Every wait is for the event itself (a log line, a record, a file, a received message), polled
+# briefly. The bound only ends a test whose event never comes, so it is generous: a slow or busy
+# machine (sanitizers, parallel builds) makes an event late, which must not fail the test.
+WAIT_LIMIT=${BAAWATCH_WAIT_LIMIT:-180}
+
+# poll_until COMMAND...: runs COMMAND until it succeeds (0) or WAIT_LIMIT seconds passed (1).
+# Fails at once if the daemon under test exits meanwhile.
+poll_until() {
+  local deadline=$((SECONDS + WAIT_LIMIT))
+  until "$@"; do
+    if [[ -n "$DAEMON_PID" ]] && ! is_running "$DAEMON_PID"; then
+      fail "daemon exited while waiting for: $*"
+    fi
+    ((SECONDS < deadline)) || return 1
     sleep 0.1
   done
 }
 
-# stop_daemon: SIGTERM, wait (bounded) for the drain, require exit status 0.
+# wait_until WHAT COMMAND...: poll_until, failing with "no WHAT" when the bound passes.
+wait_until() {
+  local what=$1
+  shift
+  poll_until "$@" || fail "no $what within ${WAIT_LIMIT}s"
+}
+
+log_has() { grep -qF -- "$1" "$DAEMON_LOG" 2>/dev/null; }
+
+# wait_for_log TEXT
+wait_for_log() { wait_until "'$1' in the daemon log" log_has "$1"; }
+
+# stop_daemon: SIGTERM, wait for the drain, require exit status 0.
 stop_daemon() {
   kill -TERM "$DAEMON_PID"
-  local deadline=$((SECONDS + 30))
+  local deadline=$((SECONDS + WAIT_LIMIT))
   while is_running "$DAEMON_PID"; do
-    ((SECONDS < deadline)) || fail "daemon did not exit within 30s of SIGTERM"
+    ((SECONDS < deadline)) || fail "daemon did not exit within ${WAIT_LIMIT}s of SIGTERM"
     sleep 0.1
   done
   local status=0
@@ -132,17 +151,88 @@ stop_daemon() {
   [[ $status -eq 0 ]] || fail "daemon exited with status $status after SIGTERM (want 0)"
 }
 
-# Records of one event type matching a python condition on `r`, counted.
+# Records matching a python condition on `r` (which may use `datetime`), counted. A missing file counts none, and a last
+# line the daemon is still writing (no newline yet) is left for the next look.
 count_records() {
   local file=$1 condition=$2
   python3 - "$file" "$condition" <<'PY'
-import json, sys
+import datetime, json, sys
 path, condition = sys.argv[1], sys.argv[2]
 count = 0
-for line in open(path):
+try:
+    lines = open(path).readlines()
+except FileNotFoundError:
+    lines = []
+for line in lines:
+    if not line.endswith("\n"):
+        break
     r = json.loads(line)
-    if eval(condition, {}, {"r": r}):
+    if eval(condition, {"datetime": datetime}, {"r": r}):
         count += 1
 print(count)
+PY
+}
+
+has_record() { (($(count_records "$1" "$2") >= 1)); }
+
+# wait_for_record FILE CONDITION WHAT: until a record matching CONDITION is in FILE.
+wait_for_record() { wait_until "$3" has_record "$1" "$2"; }
+
+# request_stats FILE: SIGUSR1, then wait until the stats record it asks for is in FILE.
+request_stats() {
+  local file=$1 stats='r["event_type"] == "stats"'
+  local before
+  before=$(count_records "$file" "$stats")
+  kill -USR1 "$DAEMON_PID"
+  wait_until "stats record after SIGUSR1" more_records "$file" "$stats" "$before"
+}
+more_records() { (($(count_records "$1" "$2") > $3)); }
+
+# Packets tcpreplay sent in all replays so far (each run appends its summary to the log).
+replayed_packets() {
+  sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' "$WORK/tcpreplay.log" 2>/dev/null |
+    awk '{ sum += $1 } END { print sum + 0 }'
+}
+
+# wait_until_read FILE [lossless]: asks for stats (SIGUSR1) until the daemon has read every packet
+# replayed so far, so that what comes next (SIGTERM, the interface removed, a reload) finds none
+# still in the socket. A packet the kernel dropped counts as accounted for, unless `lossless`:
+# then only packets read count, and a lost one ends the test at the bound.
+wait_until_read() {
+  local file=$1 mode=${2:-}
+  local sent seen
+  sent=$(replayed_packets)
+  ((sent > 0)) || fail "tcpreplay reported no packets sent"
+  seen='r["counters"].get("capture.packets", 0)'
+  [[ $mode == lossless ]] ||
+    seen+=' + r["counters"].get("capture.kernel_drops", 0) + r["counters"].get("capture.interface_drops", 0)'
+  local read_all="r[\"event_type\"] == \"stats\" and $seen >= $sent"
+  local deadline=$((SECONDS + WAIT_LIMIT))
+  until has_record "$file" "$read_all"; do
+    ((SECONDS < deadline)) || fail "no stats record within ${WAIT_LIMIT}s counts the $sent packets sent"
+    request_stats "$file"
+    sleep 0.2
+  done
+}
+
+# received_all JSON RECEIVED...: each RECEIVED file (rsyslog's raw messages) holds, by record_id,
+# every record of the event types the tests send to syslog that the daemon wrote to JSON.
+received_all() {
+  python3 - "$@" <<'PY'
+import json, re, sys
+sent_types = {"alert", "visibility", "encounter", "stats"}
+want = set()
+for line in open(sys.argv[1]):
+    if line.endswith("\n"):
+        r = json.loads(line)
+        if r.get("event_type") in sent_types:
+            want.add(r["record_id"])
+for path in sys.argv[2:]:
+    try:
+        got = set(re.findall(r'record_id="([^"]+)"', open(path, errors="replace").read()))
+    except FileNotFoundError:
+        sys.exit(1)
+    if not want <= got:
+        sys.exit(1)
 PY
 }

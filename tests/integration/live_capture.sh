@@ -18,16 +18,18 @@ start_daemon "$WORK/baawatch.yaml"
 # judged by its duration and packet rate (a call lasts >= 5 s): 6180 packets at 700/s take 9 s
 # (tcpreplay --multiplier stalls on this capture).
 replay whatsapp_chat_call.pcap --pps=3000
+# Every packet read before the interface goes (it would take the unread ones with it).
+wait_until_read "$WORK/alerts.jsonl"
 
 ip link set "$HOST_END" down
 ip link set "$HOST_END" up
 ip link del "$HOST_END"  # deletes both ends
-wait_for_log "capture lost" 10
-sleep 1
+wait_for_log "capture lost"
 add_veth
-wait_for_log "capture reopened on $HOST_END" 15
+wait_for_log "capture reopened on $HOST_END"
 
 replay facetime_relay_audio.pcap --pps=700
+wait_until_read "$WORK/alerts.jsonl"
 stop_daemon
 
 alerts="$WORK/alerts.jsonl"

@@ -16,42 +16,22 @@ YAML
 start_daemon "$WORK/baawatch.yaml"
 alerts="$WORK/alerts.jsonl"
 
-# Packets tcpreplay reports for its last run (each run rewrites its log from the start).
-last_sent() { sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' "$WORK/tcpreplay.log" | tail -n 1; }
 replay whatsapp_chat_call.pcap --pps=3000
-sent=$(last_sent)
 replay facetime_relay_audio.pcap --pps=700
-sent=$((sent + $(last_sent)))
 # Last, 312 packets (fewer than the 1024 between two sync markers): Signal over QUIC, named by
 # the DNS lookup before it, from a device (192.168.10.57) not seen before.
 replay quic_via_dns.pcap --pps=500
-sent=$((sent + $(last_sent)))
-((sent > 0)) || fail "tcpreplay reported no packets sent"
+sent=$(replayed_packets)
 
 # The wire is quiet now and the daemon still runs: that last alert must reach the file without a
 # signal or a shutdown, handed over by the capture loop's tick alone.
 late='r["event_type"] == "alert" and r["service"]["id"] == "signal" and r["device"]["ip"] == "192.168.10.57"'
-deadline=$((SECONDS + 5))
-until (($(count_records "$alerts" "$late") >= 1)); do
-  is_running "$DAEMON_PID" || fail "daemon exited"
-  ((SECONDS < deadline)) || fail "the Signal alert of the last 312 packets was not written within 5 s of a quiet wire with 2 workers"
-  sleep 0.2
-done
+wait_for_record "$alerts" "$late" "Signal alert of the last 312 packets on a quiet wire with 2 workers"
 
 # SIGUSR1 writes a stats record of what the capture thread has read so far; the last packets of
 # the replay may still be in the socket when the signal is handled, so ask again until the
 # count reaches what tcpreplay sent (a packet lost on the way never gets there).
-reached='r["event_type"] == "stats" and r["counters"].get("capture.packets", 0) >= '"$sent"
-deadline=$((SECONDS + 10))
-until (($(count_records "$alerts" "$reached") >= 1)); do
-  ((SECONDS < deadline)) || fail "no stats record after SIGUSR1 counts the $sent packets sent"
-  stats_before=$(count_records "$alerts" 'r["event_type"] == "stats"')
-  kill -USR1 "$DAEMON_PID"
-  until (($(count_records "$alerts" 'r["event_type"] == "stats"') > stats_before)); do
-    ((SECONDS < deadline)) || fail "no stats record within 10 s of SIGUSR1"
-    sleep 0.2
-  done
-done
+wait_until_read "$alerts" lossless
 stop_daemon
 
 whatsapp=$(count_records "$alerts" 'r["event_type"] == "alert" and r["service"]["id"] == "whatsapp"')

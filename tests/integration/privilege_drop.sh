@@ -63,31 +63,28 @@ sys.exit(0 if ok else 1)
 PY
 
 replay whatsapp_chat_call.pcap --pps=3000
-sleep 2  # a stats interval: the metrics file is rewritten as nobody
+wait_until_read "$WORK/log/alerts.jsonl"
+# The metrics file is rewritten at each stats interval, as nobody, until it counts the alert.
 prom="$WORK/state/baawatch.prom"
-[[ -f "$prom" ]] || fail "no metrics file written after the switch to nobody"
+metrics_count_whatsapp() { grep -q '^baawatch_alerts_total{service="whatsapp"} [1-9]' "$prom" 2>/dev/null; }
+poll_until metrics_count_whatsapp ||
+  fail "metrics file lacks the WhatsApp alert: $(grep alerts "$prom" 2>/dev/null || echo 'no file')"
 [[ $(stat -c %U "$prom") == nobody ]] || fail "metrics file owned by $(stat -c %U "$prom"), not nobody"
-grep -q '^baawatch_alerts_total{service="whatsapp"} [1-9]' "$prom" ||
-  fail "metrics file lacks the WhatsApp alert: $(grep alerts "$prom" || true)"
 
 # logrotate (nocreate): the file is renamed, SIGHUP makes the daemon create the new one as itself.
 mv "$WORK/log/alerts.jsonl" "$WORK/log/alerts.jsonl.1"
 kill -HUP "$DAEMON_PID"
-wait_for_log "reloaded" 10
-deadline=$((SECONDS + 10))
-until [[ -f "$WORK/log/alerts.jsonl" ]]; do
-  ((SECONDS < deadline)) || fail "no new JSON file after the rename and SIGHUP"
-  sleep 0.1
-done
+wait_for_log "reloaded"
+wait_until "new JSON file after the rename and SIGHUP" test -f "$WORK/log/alerts.jsonl"
 [[ $(stat -c %U "$WORK/log/alerts.jsonl") == nobody ]] || fail "new JSON file not owned by nobody"
 
 # The interface goes away and comes back: reopening it needs the kept CAP_NET_RAW.
 ip link del "$HOST_END"
-wait_for_log "capture lost" 10
-sleep 1
+wait_for_log "capture lost"
 add_veth
-wait_for_log "capture reopened on $HOST_END" 15
+wait_for_log "capture reopened on $HOST_END"
 replay facetime_relay_audio.pcap --pps=700
+wait_until_read "$WORK/log/alerts.jsonl"
 stop_daemon
 
 grep -q "cannot reopen" "$DAEMON_LOG" && fail "an output could not be reopened as nobody"

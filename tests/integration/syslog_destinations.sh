@@ -37,12 +37,11 @@ CONF
 "$RSYSLOGD" -n -iNONE -f "$WORK/rsyslog.conf" >>"$WORK/rsyslog.out" 2>&1 &
 RSYSLOG_PID=$!
 EXTRA_PIDS+=("$RSYSLOG_PID")
-deadline=$((SECONDS + 10))
-until [[ -S "$socket_path" ]] &&
-  python3 -c "import socket; socket.create_connection(('127.0.0.1', $tcp_port), 0.2).close()" 2>/dev/null; do
-  ((SECONDS < deadline)) || fail "rsyslog did not start: $(tail -n 5 "$WORK/rsyslog.out")"
-  sleep 0.1
-done
+rsyslog_listens() {
+  [[ -S "$socket_path" ]] &&
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $tcp_port), 0.2).close()" 2>/dev/null
+}
+poll_until rsyslog_listens || fail "rsyslog did not start: $(tail -n 5 "$WORK/rsyslog.out")"
 
 types="[alert, visibility, encounter, stats]"
 cat >"$WORK/baawatch.yaml" <<YAML
@@ -66,8 +65,11 @@ done
 # WhatsApp chat and call, then a Zoom meeting: alerts and encounters; stats every 2 s and at exit.
 replay whatsapp_chat_call.pcap --pps=3000
 replay zoom_meeting.pcap --pps=3000
+wait_until_read "$WORK/alerts.jsonl"
 stop_daemon
-sleep 1  # rsyslog writes what it received
+# rsyslog writes what it received; a record that never comes is named by the check below.
+poll_until received_all "$WORK/alerts.jsonl" "$WORK"/received-{udp,unix,tcp}.log ||
+  echo "not every record reached every receiver within ${WAIT_LIMIT}s"
 kill -TERM "$RSYSLOG_PID"
 wait "$RSYSLOG_PID" 2>/dev/null || true
 

@@ -24,11 +24,10 @@ start_rsyslog() {
   "$RSYSLOGD" -n -iNONE -f "$WORK/rsyslog.conf" >>"$WORK/rsyslog.out" 2>&1 &
   RSYSLOG_PID=$!
   EXTRA_PIDS+=("$RSYSLOG_PID")
-  local deadline=$((SECONDS + 10))
-  until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2).close()" 2>/dev/null; do
-    ((SECONDS < deadline)) || fail "rsyslog did not listen on $port: $(tail -n 5 "$WORK/rsyslog.out")"
-    sleep 0.1
-  done
+  poll_until rsyslog_listens || fail "rsyslog did not listen on $port: $(tail -n 5 "$WORK/rsyslog.out")"
+}
+rsyslog_listens() {
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2).close()" 2>/dev/null
 }
 stop_rsyslog() {
   kill -TERM "$RSYSLOG_PID"
@@ -48,24 +47,31 @@ state_directory: $WORK
 YAML
 start_daemon "$WORK/baawatch.yaml"
 
+alerts="$WORK/alerts.jsonl"
 replay whatsapp_chat_call.pcap --pps=3000 &
 replay_pid=$!
 EXTRA_PIDS+=("$replay_pid")
-sleep 1
+# rsyslog goes away once it has received something, while the replay may still run.
+wait_until "first record at rsyslog" test -s "$WORK/received.log"
 stop_rsyslog
-wait_for_log "connection lost" 10
+wait_for_log "connection lost"
 replay_status=0
 wait "$replay_pid" || replay_status=$?
 ((replay_status == 0)) || fail "replay failed"
-sleep 2
+# Records written while rsyslog is down go to the spool; a stats record says when one has.
+spooled='r["event_type"] == "stats" and r["counters"].get("syslog.0.spooled", 0) >= 1'
+wait_for_record "$alerts" "$spooled" "stats record counting a spooled record while rsyslog is down"
 start_rsyslog
-wait_for_log "connected, delivering" 20
+wait_for_log "connected, delivering"
 replay facetime_relay_audio.pcap --pps=700
+wait_until_read "$alerts"
 stop_daemon
-sleep 1  # rsyslog writes what it received
+# rsyslog writes what it received; a record that never comes is named by the check below.
+poll_until received_all "$alerts" "$WORK/received.log" ||
+  echo "not every record reached rsyslog within ${WAIT_LIMIT}s"
 stop_rsyslog
 
-python3 - "$WORK/alerts.jsonl" "$WORK/received.log" <<'PY' || fail "records lost or mangled"
+python3 - "$alerts" "$WORK/received.log" <<'PY' || fail "records lost or mangled"
 import collections, json, re, sys
 sent_types = {"alert", "visibility", "encounter", "stats"}
 written = [json.loads(line) for line in open(sys.argv[1])]

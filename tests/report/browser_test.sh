@@ -44,11 +44,14 @@ flags=(--headless --no-sandbox --disable-gpu --disable-background-networking
   --disable-default-apps --host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$profile"
   --hide-scrollbars --enable-logging=stderr --v=0)
 url="file://$(realpath "$page")"
+# Chromium ends by itself once the page is dumped; the bound only stops one that hangs, and is
+# generous so that a slow or busy machine is never taken for a failure.
+bound=${BAAWATCH_WAIT_LIMIT:-180}
 
-timeout 45 "$browser" "${flags[@]}" --dump-dom "$url" >"$work/report-dom.html" 2>"$work/chromium-dom.log"
+timeout "$bound" "$browser" "${flags[@]}" --dump-dom "$url" >"$work/report-dom.html" 2>"$work/chromium-dom.log"
 status=$?
 [[ $status -eq 0 ]] || fail "chromium --dump-dom exited $status: $(tail -5 "$work/chromium-dom.log")"
-timeout 45 "$browser" "${flags[@]}" --window-size=1280,2400 \
+timeout "$bound" "$browser" "${flags[@]}" --window-size=1280,2400 \
   --screenshot="$out/report-screenshot.png" "$url" >/dev/null 2>"$work/chromium-shot.log"
 status=$?
 [[ $status -eq 0 ]] || fail "chromium --screenshot exited $status: $(tail -5 "$work/chromium-shot.log")"
