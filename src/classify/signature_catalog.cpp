@@ -32,7 +32,7 @@ struct NdpiModuleDeleter {
 // The protocol names this nDPI build prints (ndpi_get_proto_name). Rules are checked against
 // them because a misspelt name ("Whatsapp", or a 4.6+ name such as "LINE") would never match and
 // nothing else would notice.
-std::unordered_set<std::string> ndpiProtocolNames() {
+std::unordered_set<std::string> readNdpiProtocolNames() {
   std::unique_ptr<ndpi_detection_module_struct, NdpiModuleDeleter> module(
       ndpi_init_detection_module(ndpi_no_prefs));
   std::unordered_set<std::string> names;
@@ -42,6 +42,14 @@ std::unordered_set<std::string> ndpiProtocolNames() {
     const char* name = ndpi_get_proto_name(module.get(), static_cast<u_int16_t>(id));
     if (name != nullptr) names.emplace(name);
   }
+  return names;
+}
+
+// Read once per process: the names are a constant of the linked library, and building an nDPI
+// module to read them (host automata, address trees) is slow, and a catalog is loaded at every
+// start and reload (and, in the loader's fuzz target, for every input).
+const std::unordered_set<std::string>& ndpiProtocolNames() {
+  static const std::unordered_set<std::string> names = readNdpiProtocolNames();
   return names;
 }
 
@@ -443,7 +451,7 @@ class CatalogLoader {
   }
 
   std::string folder_;
-  std::unordered_set<std::string> ndpiNames_;
+  const std::unordered_set<std::string>& ndpiNames_;
   std::set<std::string> serviceIds_;
   std::map<std::string, std::string> ruleFiles_;  // rule id -> file defining it
   std::map<std::string, std::string> hashed_;     // relative path -> content, for the version

@@ -1,7 +1,8 @@
 // The whole packet pipeline (decode, inventory, DNS cache, flow table, nDPI, signatures,
 // behaviour, policy, records) fed raw frames; input format in fuzz_support.hpp (FrameSplitter).
 // A fresh Pipeline per input so a crash reproduces from its input alone; every record is
-// serialised as the JSON-lines sink would.
+// serialised as the JSON-lines sink would. The one costly part, nDPI's detection module, is kept
+// from one input to the next while an input leaves it as it was (ndpi_module_reuse.cpp).
 #include <nlohmann/json.hpp>
 
 #include "baawatch/classify/signature.hpp"
