@@ -74,19 +74,19 @@ Expected<PcapLiveSource, CaptureError> PcapLiveSource::open(const LiveCaptureOpt
   return PcapLiveSource(options.interface, std::move(handle));
 }
 
-LiveStatus PcapLiveSource::next(RawPacket& packet) {
+NextStatus PcapLiveSource::next(RawPacket& packet) {
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
   int result = pcap_next_ex(handle_->pcap.get(), &header, &data);
   if (result == 1) {
     fillRawPacket(packet, *header, data, handle_->linkType);
-    return LiveStatus::kPacket;
+    return NextStatus::kPacket;
   }
-  if (result == 0) return LiveStatus::kIdle;
+  if (result == 0) return NextStatus::kIdle;
   // -1 (e.g. "The interface went down" / ENXIO when it is deleted) and -2 both mean the handle
   // will deliver nothing more.
   lastError_ = interface_ + ": " + pcap_geterr(handle_->pcap.get());
-  return LiveStatus::kError;
+  return NextStatus::kError;
 }
 
 Expected<LiveCaptureStats, CaptureError> PcapLiveSource::stats() const {

@@ -15,17 +15,19 @@
 
 #include "baawatch/capture/packet_source.hpp"
 #include "baawatch/capture/pcap_live_source.hpp"
-#include "baawatch/daemon/pipeline.hpp"
+#include "baawatch/capture/reopening_live_source.hpp"
 #include "baawatch/daemon/report_command.hpp"
 #include "baawatch/daemon/snapshot_loader.hpp"
 #include "baawatch/daemon/verify_command.hpp"
 #include "baawatch/decode/packet.hpp"
+#include "baawatch/engine/pipeline.hpp"
+#include "baawatch/engine/source_runner.hpp"
 #include "baawatch/sink/async_sink.hpp"
 #include "baawatch/sink/prometheus_text.hpp"
 #include "baawatch/sink/record_sink.hpp"
 #include "baawatch/sink/syslog_sink.hpp"
 // Private headers of the daemon stage, beside this file.
-#include "live_runner.hpp"
+#include "live_control.hpp"
 #include "privileges.hpp"
 #include "signal_set.hpp"
 
@@ -39,15 +41,15 @@ std::string sensorName() {
   return name;
 }
 
-sink::SyslogOptions syslogOptions(const daemon::Settings& settings, std::size_t index,
+sink::SyslogOptions syslogOptions(const engine::Settings& settings, std::size_t index,
                                   const std::string& sensor,
                                   const std::shared_ptr<spdlog::logger>& log) {
-  const daemon::SyslogDestination& destination = settings.output.syslog[index];
+  const engine::SyslogDestination& destination = settings.output.syslog[index];
   sink::SyslogOptions options;
   switch (destination.transport) {
-    case daemon::SyslogTransport::kUdp: options.transport = sink::SyslogTransport::kUdp; break;
-    case daemon::SyslogTransport::kTcp: options.transport = sink::SyslogTransport::kTcp; break;
-    case daemon::SyslogTransport::kUnix: options.transport = sink::SyslogTransport::kUnix; break;
+    case engine::SyslogTransport::kUdp: options.transport = sink::SyslogTransport::kUdp; break;
+    case engine::SyslogTransport::kTcp: options.transport = sink::SyslogTransport::kTcp; break;
+    case engine::SyslogTransport::kUnix: options.transport = sink::SyslogTransport::kUnix; break;
   }
   options.host = destination.host;
   options.port = destination.port;
@@ -65,7 +67,7 @@ sink::SyslogOptions syslogOptions(const daemon::Settings& settings, std::size_t 
 
 // The writer thread and its targets: the JSON lines output and every syslog destination.
 Expected<std::unique_ptr<sink::AsyncSink>, std::string> openOutputs(
-    const daemon::Settings& settings, const std::string& sensor, bool live,
+    const engine::Settings& settings, const std::string& sensor, bool live,
     const std::shared_ptr<spdlog::logger>& log) {
   std::vector<std::unique_ptr<sink::SinkTarget>> targets;
   auto json = sink::JsonFileTarget::open(settings.output.jsonPath);
@@ -114,7 +116,7 @@ int run(int argc, char** argv) {
   app.add_option("-o,--output", outputPath, "Write JSON lines here instead of the configured output ('-' = stdout)");
   app.add_option("--threads", threads,
                  "Flow-sharded worker threads (overrides config `workers:`; 1 = single-threaded)")
-      ->check(CLI::Range(1u, static_cast<unsigned>(daemon::kMaxWorkers)));
+      ->check(CLI::Range(1u, static_cast<unsigned>(engine::kMaxWorkers)));
   app.add_flag("--flows", flowRecords, "Also write one `flow` record per ended flow");
   app.add_flag("--check-config", checkConfig, "Validate config, policy and signatures, then exit");
   app.add_flag("-V,--version", version, "Print the version and exit");
@@ -133,7 +135,7 @@ int run(int argc, char** argv) {
     for (const auto& error : loaded.errors) std::cerr << error << "\n";
     return 2;
   }
-  daemon::Snapshot snapshot = std::move(*loaded.snapshot);
+  engine::Snapshot snapshot = std::move(*loaded.snapshot);
   if (checkConfig) {
     std::cout << "configuration OK: " << snapshot.catalog->services.size()
               << " services from " << loaded.signaturesFolder << " (signatures "
@@ -156,22 +158,30 @@ int run(int argc, char** argv) {
   if (!interfaceName.empty()) {
     // Signals are blocked before the writer thread starts, so only the main loop receives them.
     daemon::SignalSet signals;
-    daemon::LiveRunnerOptions liveOptions;
-    const daemon::CaptureSettings& captureSettings = snapshot.settings.capture;
+    capture::ReopeningLiveOptions liveOptions;
+    const engine::CaptureSettings& captureSettings = snapshot.settings.capture;
     liveOptions.capture.interface = interfaceName;
     liveOptions.capture.snaplen = captureSettings.snaplen;
     liveOptions.capture.bufferBytes = captureSettings.bufferBytes;
     liveOptions.capture.immediate = captureSettings.immediate;
     liveOptions.capture.promiscuous = captureSettings.promiscuous;
     liveOptions.capture.filter = captureSettings.filter;
-    auto source = capture::PcapLiveSource::open(liveOptions.capture);
-    if (!source) {
-      std::cerr << "baawatch: cannot capture on " << source.error().message << "\n";
+    liveOptions.linkTypeSupported = decode::isSupportedLinkType;
+    liveOptions.log = [log](capture::CaptureLogLevel level, const std::string& line) {
+      switch (level) {
+        case capture::CaptureLogLevel::kDebug: log->debug("{}", line); break;
+        case capture::CaptureLogLevel::kWarning: log->warn("{}", line); break;
+        case capture::CaptureLogLevel::kError: log->error("{}", line); break;
+      }
+    };
+    auto opened = capture::PcapLiveSource::open(liveOptions.capture);
+    if (!opened) {
+      std::cerr << "baawatch: cannot capture on " << opened.error().message << "\n";
       return 1;
     }
-    if (!decode::isSupportedLinkType(source->linkType())) {
+    if (!decode::isSupportedLinkType(opened->linkType())) {
       std::cerr << "baawatch: " << interfaceName << ": unsupported link type "
-                << source->linkType() << "\n";
+                << opened->linkType() << "\n";
       return 1;
     }
     auto output = openOutputs(snapshot.settings, sensor, true, log);
@@ -189,8 +199,8 @@ int run(int argc, char** argv) {
               snapshot.policy->file.empty() ? std::string("built-in default")
                                             : snapshot.policy->file);
     sink::AsyncSink& outputs = **output;
-    auto pipelinePtr = daemon::makePipeline(std::move(snapshot), outputs, sensor, workers);
-    daemon::PacketPipeline& pipeline = *pipelinePtr;
+    auto pipelinePtr = engine::makePipeline(std::move(snapshot), outputs, sensor, workers);
+    engine::PacketPipeline& pipeline = *pipelinePtr;
     pipeline.addCounterSource([&outputs] { return outputs.counters(); });
     auto reload = [request, flowRecords, outputPath] {
       daemon::SnapshotResult result = daemon::loadSnapshot(request);
@@ -200,16 +210,24 @@ int run(int argc, char** argv) {
       }
       return result;
     };
-    daemon::LiveRunner runner(liveOptions, pipeline, signals, log, reload,
-                              [&outputs] { outputs.reopen(); });
-    pipeline.addCounterSource([&runner] { return runner.captureCounters(); });
-    int status = runner.run(std::move(*source));
+    daemon::LiveControl control(pipeline, signals, log, reload, [&outputs] { outputs.reopen(); });
+    capture::ReopeningLiveSource source(liveOptions, std::move(*opened));
+    pipeline.addCounterSource([&source] { return source.counters(); });
+    log->info("capturing on {} (link type {}){}", source.name(), source.linkType(),
+              liveOptions.capture.filter.empty()
+                  ? std::string()
+                  : ", filter '" + liveOptions.capture.filter + "'");
+    daemon::notifySystemd("READY=1\nSTATUS=capturing on " + source.name());
+    engine::runSource(source, pipeline, {engine::RunnerClock::kWallClock, &control});
+    daemon::notifySystemd("STOPPING=1");
+    log->info("draining: closing open flows and encounters, flushing outputs");
+    pipeline.finish();
     Counters totals = pipeline.counters();
     log->info("stopped: {} packets, {} kernel drops, {} flows, {} alerts, {} records dropped",
               totals.get("capture.packets"), totals.get("capture.kernel_drops"),
               totals.get("flow.created"), totals.get("policy.alerts"),
               totals.get("sink.queue.overflow"));
-    return status;
+    return 0;
   }
 
   // Open every input first: a bad file name fails the run before any output is written.
@@ -238,26 +256,18 @@ int run(int argc, char** argv) {
             snapshot.policy->file.empty() ? std::string("built-in default") : snapshot.policy->file);
 
   sink::AsyncSink& outputs = **output;
-  auto pipelinePtr = daemon::makePipeline(std::move(snapshot), outputs, sensor, workers);
-  daemon::PacketPipeline& pipeline = *pipelinePtr;
+  auto pipelinePtr = engine::makePipeline(std::move(snapshot), outputs, sensor, workers);
+  engine::PacketPipeline& pipeline = *pipelinePtr;
   pipeline.addCounterSource([&outputs] { return outputs.counters(); });
   for (auto& source : sources) {
-    capture::RawPacket packet;
-    std::uint64_t packets = 0;
-    for (;;) {
-      capture::NextStatus status = source.next(packet);
-      if (status == capture::NextStatus::kEnd) break;
-      if (status == capture::NextStatus::kError) {
-        // A damaged tail (truncated record, interface with another link type): keep everything
-        // read so far and say so.
-        log->warn("{} (stopped reading this file after {} packets)", source.lastError(), packets);
-        pipeline.countCaptureEvent("capture.read_errors");
-        break;
-      }
-      ++packets;
-      pipeline.process(packet);
+    engine::RunResult read = engine::runSource(source, pipeline, {});
+    if (read.end == engine::RunEnd::kError) {
+      // A damaged tail (truncated record, interface with another link type): keep everything
+      // read so far and say so.
+      log->warn("{} (stopped reading this file after {} packets)", read.error, read.packets);
+      pipeline.countCaptureEvent("capture.read_errors");
     }
-    log->info("{}: {} packets", source.path(), packets);
+    log->info("{}: {} packets", source.name(), read.packets);
   }
   pipeline.finish();
   Counters totals = pipeline.counters();

@@ -11,9 +11,19 @@
 #include "baawatch/capture/pcap_live_source.hpp"
 #include "baawatch/common/config_error.hpp"
 #include "baawatch/common/yaml_support.hpp"
-#include "baawatch/daemon/settings.hpp"
+#include "baawatch/daemon/settings_loader.hpp"
 
 namespace baawatch::daemon {
+
+using engine::CaptureSettings;
+using engine::DnsCacheSettings;
+using engine::FlowSettings;
+using engine::kMaxWorkers;
+using engine::OutputSettings;
+using engine::Settings;
+using engine::SyslogDestination;
+using engine::SyslogTransport;
+
 namespace {
 
 // A path written in the config file means "next to this file", so `baawatch -c /etc/x.yaml`

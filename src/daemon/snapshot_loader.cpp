@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "baawatch/common/config_error.hpp"
+#include "baawatch/daemon/settings_loader.hpp"
 
 namespace baawatch::daemon {
 namespace {
@@ -38,7 +39,7 @@ std::string findSignatures(const std::string& executablePath) {
 
 SnapshotResult loadSnapshot(const SnapshotRequest& request) {
   SnapshotResult result;
-  Settings settings;
+  engine::Settings settings;
   try {
     if (!request.configFile.empty()) settings = loadSettings(request.configFile);
   } catch (const ConfigError& error) {
@@ -70,7 +71,7 @@ SnapshotResult loadSnapshot(const SnapshotRequest& request) {
     }
   }
   if (result.errors.empty()) {
-    result.snapshot = Snapshot{std::move(catalog), std::move(policyPtr), std::move(settings)};
+    result.snapshot = engine::Snapshot{std::move(catalog), std::move(policyPtr), std::move(settings)};
   }
   return result;
 }

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baawatch/classify/signature.hpp"
-#include "baawatch/daemon/pipeline.hpp"
+#include "baawatch/engine/pipeline.hpp"
 #include "baawatch/policy/policy.hpp"
 #include "fuzz_support.hpp"
 
@@ -41,10 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   if (!catalog()) LLVMFuzzerInitialize(nullptr, nullptr);
   const int linkType = fuzz::kLinkTypes[data[0] % std::size(fuzz::kLinkTypes)];
-  daemon::Snapshot snapshot{catalog(), std::make_shared<const policy::Policy>(policy::defaultPolicy()),
-                            daemon::Settings{}};
+  engine::Snapshot snapshot{catalog(), std::make_shared<const policy::Policy>(policy::defaultPolicy()),
+                            engine::Settings{}};
   SerialisingSink sink;
-  auto pipeline = daemon::makePipeline(std::move(snapshot), sink, "fuzz");
+  auto pipeline = engine::makePipeline(std::move(snapshot), sink, "fuzz");
   fuzz::FrameSplitter frames({data + 1, size - 1});
   std::span<const std::uint8_t> frame;
   // 2025-07-14T09:30:00Z; 40 ms apart so flows, DNS answers and calls see plausible times.

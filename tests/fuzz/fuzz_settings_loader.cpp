@@ -1,6 +1,6 @@
 // The settings loader (baawatch.yaml): Settings or a ConfigError.
 #include "baawatch/common/config_error.hpp"
-#include "baawatch/daemon/settings.hpp"
+#include "baawatch/daemon/settings_loader.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -1,6 +1,8 @@
 #pragma once
-// Where packets come from: a pcap/pcapng file (libpcap reads both) or, later, a live interface.
-// RawPacket views libpcap's buffer and is valid until the next call to next().
+// Where packets come from: a PacketSource is a pcap/pcapng file (libpcap reads both, this file),
+// a live interface (pcap_live_source.hpp) or a live interface that reopens itself when it goes
+// away (reopening_live_source.hpp). The engine's one runner reads any of them.
+// RawPacket views the source's buffer and is valid until the next call to next().
 // pcap.h stays out of this header (STYLE.md §4).
 #include <cstdint>
 #include <memory>
@@ -19,13 +21,35 @@ struct RawPacket {
   int linkType = 0;  // pcap DLT of the interface it came from
 };
 
-enum class NextStatus : std::uint8_t { kPacket, kEnd, kError };
+enum class NextStatus : std::uint8_t {
+  kPacket,  // `packet` is filled
+  kIdle,    // none ready now (live only): wait on selectableFd() before asking again
+  kEnd,     // no packet will come (end of a file)
+  kError,   // lastError() says why; a file's packets read before stay valid, a live handle is
+            // broken
+};
 
 struct CaptureError {
   std::string message;  // one line, names the file or interface
 };
 
-class PcapFileSource {
+// Thread: one thread at a time.
+class PacketSource {
+ public:
+  virtual ~PacketSource() = default;
+
+  virtual NextStatus next(RawPacket& packet) = 0;
+  virtual int linkType() const = 0;
+  // The file or interface, for logs.
+  virtual const std::string& name() const = 0;
+  virtual const std::string& lastError() const = 0;
+  // After kIdle: a descriptor that becomes readable when next() has something new (-1: none, wait
+  // idleWaitMillis()), and how long at most to wait before asking again.
+  virtual int selectableFd() const { return -1; }
+  virtual int idleWaitMillis() const { return 250; }
+};
+
+class PcapFileSource final : public PacketSource {
  public:
   // Opens a pcap or pcapng file. Fails with a one-line message naming the file when it cannot be
   // read or is not a capture.
@@ -37,11 +61,11 @@ class PcapFileSource {
 
   // kPacket fills `packet`; kEnd at the end of the file; kError with lastError() set when the
   // file is damaged (e.g. truncated mid-record): what was read before stays valid.
-  NextStatus next(RawPacket& packet);
+  NextStatus next(RawPacket& packet) override;  // never kIdle
 
-  int linkType() const;
-  const std::string& path() const { return path_; }
-  const std::string& lastError() const { return lastError_; }
+  int linkType() const override;
+  const std::string& name() const override { return path_; }
+  const std::string& lastError() const override { return lastError_; }
 
  private:
   struct Handle;

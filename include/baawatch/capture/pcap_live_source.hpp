@@ -1,7 +1,7 @@
 #pragma once
 // Live capture from a network interface with libpcap. One PcapLiveSource is one open pcap_t
-// (RAII); reopening after the interface went away is the caller's job (daemon/live_runner), so
-// this type stays a thin, testable wrapper. RawPacket views libpcap's buffer and is valid until
+// (RAII); reopening after the interface went away is ReopeningLiveSource's job, so this type
+// stays a thin, testable wrapper. RawPacket views libpcap's buffer and is valid until
 // the next call to next(). Thread: one thread at a time. pcap.h stays out of this header.
 #include <cstdint>
 #include <memory>
@@ -22,12 +22,6 @@ struct LiveCaptureOptions {
   std::string filter;                      // BPF expression; empty = everything
 };
 
-enum class LiveStatus : std::uint8_t {
-  kPacket,  // `packet` is filled
-  kIdle,    // no packet ready now: wait on selectableFd() (with the other fds) before calling again
-  kError,   // the handle is broken (interface down or gone): lastError() says why; reopen
-};
-
 // Cumulative since this handle was opened (pcap_stats semantics on Linux).
 struct LiveCaptureStats {
   std::uint64_t received = 0;
@@ -40,7 +34,7 @@ struct LiveCaptureStats {
 // interface is opened.
 std::string bpfFilterError(const std::string& filter, std::uint32_t snaplen);
 
-class PcapLiveSource {
+class PcapLiveSource final : public PacketSource {
  public:
   // Opens and activates the interface with the options; fails with a one-line message naming
   // the interface (no such device, permission, bad filter with libpcap's words).
@@ -50,16 +44,17 @@ class PcapLiveSource {
   PcapLiveSource& operator=(PcapLiveSource&&) noexcept;
   ~PcapLiveSource();
 
-  // Never blocks: the handle is in non-blocking mode.
-  LiveStatus next(RawPacket& packet);
+  // Never blocks: the handle is in non-blocking mode. kIdle when no packet is ready; kError when
+  // the handle is broken (interface down or gone), never kEnd.
+  NextStatus next(RawPacket& packet) override;
   // Expected only when pcap_stats fails (the handle is broken).
   Expected<LiveCaptureStats, CaptureError> stats() const;
-  int linkType() const;
+  int linkType() const override;
   // Readable when packets are ready (or the handle broke): poll it beside the signalfd so the
   // loop never blocks inside libpcap (in immediate mode libpcap may poll without a timeout).
-  int selectableFd() const;
-  const std::string& interface() const { return interface_; }
-  const std::string& lastError() const { return lastError_; }
+  int selectableFd() const override;
+  const std::string& name() const override { return interface_; }
+  const std::string& lastError() const override { return lastError_; }
 
  private:
   struct Handle;

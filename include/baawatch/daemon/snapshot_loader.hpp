@@ -1,11 +1,11 @@
 #pragma once
 // Builds one validated snapshot (settings, signatures, policy) from files, or reports every
-// problem found. Used at start, by --check-config, and (later) on SIGHUP reload.
+// problem found. Used at start, by --check-config, and on SIGHUP reload.
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "baawatch/daemon/snapshot.hpp"
+#include "baawatch/engine/snapshot.hpp"
 
 namespace baawatch::daemon {
 
@@ -17,7 +17,7 @@ struct SnapshotRequest {
 };
 
 struct SnapshotResult {
-  std::optional<Snapshot> snapshot;
+  std::optional<engine::Snapshot> snapshot;
   std::vector<std::string> errors;  // one line each: "file:line:column: field: why"
   std::string signaturesFolder;     // the folder actually used
 };

@@ -43,9 +43,9 @@ TEST(PcapLiveSource, NextNeverBlocksWhenTheWireIsQuiet) {
   ASSERT_TRUE(source) << source.error().message;
   auto start = std::chrono::steady_clock::now();
   RawPacket packet;
-  LiveStatus status = source->next(packet);
+  NextStatus status = source->next(packet);
   auto waited = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(status, LiveStatus::kIdle);
+  EXPECT_EQ(status, NextStatus::kIdle);
   EXPECT_LT(waited, std::chrono::milliseconds(200));
   auto stats = source->stats();
   ASSERT_TRUE(stats);

@@ -3,13 +3,16 @@
 #include <string>
 
 #include "baawatch/common/config_error.hpp"
-#include "baawatch/daemon/settings.hpp"
+#include "baawatch/daemon/settings_loader.hpp"
 #include "unit/fixtures/temp_folder.hpp"
 
 namespace baawatch::daemon {
 namespace {
 
 using baawatch::testing::TempFolder;
+using engine::Settings;
+using engine::SyslogDestination;
+using engine::SyslogTransport;
 
 const std::string kSourceDir = BAAWATCH_SOURCE_DIR;
 

@@ -1,13 +1,13 @@
-#include "baawatch/daemon/pipeline.hpp"
+#include "baawatch/engine/pipeline.hpp"
 
 #include <vector>
 
-#include "baawatch/daemon/decision_stage.hpp"
+#include "baawatch/engine/decision_stage.hpp"
 #include "flow_stage.hpp"
 #include "packet_front.hpp"
 #include "sharded_pipeline.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 // One worker: the front, the flow stage and the decision stage wired together on one thread.
@@ -123,4 +123,4 @@ std::unique_ptr<PacketPipeline> makePipeline(Snapshot snapshot, sink::RecordSink
   return makeShardedPipeline(std::move(snapshot), sink, std::move(sensorName), workers);
 }
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

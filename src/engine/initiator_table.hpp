@@ -14,10 +14,10 @@
 
 #include "baawatch/common/ip_address.hpp"
 #include "baawatch/common/timestamp.hpp"
-#include "baawatch/daemon/settings.hpp"
+#include "baawatch/engine/settings.hpp"
 #include "baawatch/flow/flow.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 
 class InitiatorTable {
  public:
@@ -50,4 +50,4 @@ class InitiatorTable {
   std::array<Generations, 3> byClass_;  // TCP, UDP, other
 };
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

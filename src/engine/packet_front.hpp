@@ -3,7 +3,7 @@
 // counters, the pipeline's clock (packet time, never backwards; housekeeping once a
 // packet-second; periodic stats), and the side channels the inventory learns from (ARP, DHCP,
 // mDNS, the Ethernet source of clinic-side packets). Every IP packet that can be placed in a
-// flow goes on to the observer with its number in capture order. Private to the daemon stage.
+// flow goes on to the observer with its number in capture order. Private to the engine stage.
 // Thread: the packet (reader) thread.
 #include <cstdint>
 #include <memory>
@@ -17,7 +17,7 @@
 #include "baawatch/decode/packet_decoder.hpp"
 #include "baawatch/policy/policy_engine.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 
 // Which side channel a decoded packet carries, by its UDP ports. DNS candidates are responses
 // the classifier's DNS cache should see (from port 53, and neither DHCP nor mDNS, which the
@@ -91,4 +91,4 @@ class PacketFront {
   bool started_ = false;
 };
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

@@ -1,6 +1,6 @@
-#include "baawatch/daemon/decision_stage.hpp"
+#include "baawatch/engine/decision_stage.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 record::RecordContext recordContext(const Snapshot& snapshot, const std::string& sensorName) {
@@ -126,4 +126,4 @@ Counters DecisionStage::counters() const {
   return merged;
 }
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

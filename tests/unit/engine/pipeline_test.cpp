@@ -1,4 +1,4 @@
-#include "baawatch/daemon/pipeline.hpp"
+#include "baawatch/engine/pipeline.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include "baawatch/decode/packet.hpp"
 #include "baawatch/policy/policy.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -409,4 +409,4 @@ INSTANTIATE_TEST_SUITE_P(Workers, PipelineTest, ::testing::Values(1u, 2u),
                            return std::to_string(info.param) + "_workers";
                          });
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

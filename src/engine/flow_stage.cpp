@@ -6,7 +6,7 @@
 
 #include "baawatch/decode/dns_message.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 flow::FlowTableOptions flowOptions(const FlowSettings& settings, unsigned shards) {
@@ -154,4 +154,4 @@ Counters FlowStage::counters(bool withDnsCache) const {
   return merged;
 }
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

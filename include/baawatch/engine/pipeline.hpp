@@ -14,10 +14,10 @@
 #include "baawatch/capture/packet_source.hpp"
 #include "baawatch/common/counters.hpp"
 #include "baawatch/common/timestamp.hpp"
-#include "baawatch/daemon/snapshot.hpp"
+#include "baawatch/engine/snapshot.hpp"
 #include "baawatch/sink/record_sink.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 
 class PacketPipeline {
  public:
@@ -56,4 +56,4 @@ class PacketPipeline {
 std::unique_ptr<PacketPipeline> makePipeline(Snapshot snapshot, sink::RecordSink& sink,
                                              std::string sensorName, unsigned workers = 1);
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 // Housekeeping ends an idle flow within a packet-second of its timeout; the entry must last
@@ -69,4 +69,4 @@ std::size_t InitiatorTable::size() const {
   return total;
 }
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

@@ -1,9 +1,9 @@
 // The dispatcher's memory of who opened a flow: kept for the flow's life, bounded, forgotten.
-#include "daemon/initiator_table.hpp"
+#include "engine/initiator_table.hpp"
 
 #include <gtest/gtest.h>
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 IpAddress ip(std::uint32_t value) { return IpAddress::fromV4(value); }
@@ -100,4 +100,4 @@ TEST(InitiatorTableTest, ALongerTimeoutAfterAReloadKeepsEntriesLonger) {
 }
 
 }  // namespace
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

@@ -19,7 +19,7 @@
 #include <mutex>
 #include <vector>
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 
 template <typename Item>
 class SpscRing {
@@ -144,4 +144,4 @@ class SpscRing {
   std::uint32_t cachedTail_ = 0;
 };
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

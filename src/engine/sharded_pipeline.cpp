@@ -13,14 +13,14 @@
 #include <vector>
 
 #include "baawatch/common/thread_name.hpp"
-#include "baawatch/daemon/decision_stage.hpp"
+#include "baawatch/engine/decision_stage.hpp"
 #include "baawatch/inventory/device_inventory.hpp"
 #include "flow_stage.hpp"
 #include "initiator_table.hpp"
 #include "packet_front.hpp"
 #include "spsc_ring.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 // Packets between two sync markers: how far the decision thread may lag behind the dispatcher
@@ -666,4 +666,4 @@ std::unique_ptr<PacketPipeline> makeShardedPipeline(Snapshot snapshot, sink::Rec
                                            workers);
 }
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

@@ -1,6 +1,6 @@
 // The dispatcher -> worker ring: every item arrives once, in order, and neither side can sleep
 // while the other waits for it (a lost wake-up hung `--threads 2` on the flow-dense capture).
-#include "daemon/spsc_ring.hpp"
+#include "engine/spsc_ring.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 struct Item {
@@ -113,4 +113,4 @@ TEST(SpscRingTest, AMarkerReachesASleepingConsumerBelowTheWakeThreshold) {
 }
 
 }  // namespace
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

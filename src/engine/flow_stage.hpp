@@ -2,7 +2,7 @@
 // The per-flow half of the pipeline for the flows of one shard: the flow table and the
 // classification chain (nDPI, signatures, behaviour), plus the DNS cache the classifier reads.
 // What it learns goes to a FlowEvents: the decision stage itself with one worker, a queue to the
-// decision thread with several. Private to the daemon stage.
+// decision thread with several. Private to the engine stage.
 // Thread: one thread at a time (a worker owns its flow stage and its nDPI module).
 #include <cstdint>
 #include <deque>
@@ -11,12 +11,12 @@
 #include "baawatch/classify/attachment_correlator.hpp"
 #include "baawatch/classify/flow_classifier.hpp"
 #include "baawatch/common/counters.hpp"
-#include "baawatch/daemon/decision_stage.hpp"
-#include "baawatch/daemon/snapshot.hpp"
+#include "baawatch/engine/decision_stage.hpp"
+#include "baawatch/engine/snapshot.hpp"
 #include "baawatch/decode/packet.hpp"
 #include "baawatch/flow/flow_table.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 
 class FlowEvents {
  public:
@@ -80,4 +80,4 @@ class FlowStage {
   flow::FlowTable flows_;  // last: its end handler uses the members above
 };
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

@@ -4,7 +4,7 @@
 // the flows whose canonical key hashes to them; one decision thread owns the inventory, device
 // context, policy, encounters and counts, and writes every record.
 //
-// Same output as one worker, whatever N (tests/unit/daemon/pipeline_test.cpp, and
+// Same output as one worker, whatever N (tests/unit/engine/pipeline_test.cpp, and
 // Workers.SameOutputWithWorkers / SharedCorpus.SameOutputWithWorkers in
 // tests/regression/regression_runner.cpp):
 // - every item the dispatcher sends carries a sequence number in capture order, and every event a
@@ -27,11 +27,11 @@
 #include <memory>
 #include <string>
 
-#include "baawatch/daemon/pipeline.hpp"
+#include "baawatch/engine/pipeline.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 
 std::unique_ptr<PacketPipeline> makeShardedPipeline(Snapshot snapshot, sink::RecordSink& sink,
                                                     std::string sensorName, unsigned workers);
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

@@ -15,7 +15,7 @@
 #include "baawatch/classify/flow_classifier.hpp"
 #include "baawatch/classify/session_context.hpp"
 #include "baawatch/common/counters.hpp"
-#include "baawatch/daemon/snapshot.hpp"
+#include "baawatch/engine/snapshot.hpp"
 #include "baawatch/decode/dhcp_message.hpp"
 #include "baawatch/decode/dns_message.hpp"
 #include "baawatch/flow/flow.hpp"
@@ -26,7 +26,7 @@
 #include "baawatch/record/record_builder.hpp"
 #include "baawatch/sink/record_sink.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 
 // The endpoints of a packet of APNs push activity (AttachmentCorrelator::isPushActivity).
 struct PushActivity {
@@ -100,4 +100,4 @@ class DecisionStage {
   Counters retiredPolicyCounters_;  // of policy engines replaced by reloads, so totals never shrink
 };
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

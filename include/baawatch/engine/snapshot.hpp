@@ -4,10 +4,10 @@
 #include <memory>
 
 #include "baawatch/classify/signature.hpp"
-#include "baawatch/daemon/settings.hpp"
+#include "baawatch/engine/settings.hpp"
 #include "baawatch/policy/policy.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 
 struct Snapshot {
   std::shared_ptr<const classify::SignatureCatalog> catalog;
@@ -15,4 +15,4 @@ struct Snapshot {
   Settings settings;
 };
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

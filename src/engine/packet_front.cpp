@@ -1,6 +1,6 @@
 #include "packet_front.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 constexpr Microseconds kHousekeepingEvery = 1000000;  // expiry and flushing once a packet-second
@@ -114,4 +114,4 @@ bool PacketFront::statsDue(double intervalSeconds) {
   return true;
 }
 
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

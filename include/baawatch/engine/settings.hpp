@@ -1,13 +1,14 @@
 #pragma once
-// Run-time settings (baawatch.yaml). Every field has a default so `baawatch -r FILE` works with
-// no config at all. File format: docs/configuration.md.
+// Run-time settings (baawatch.yaml) as typed values. Every field has a default so `baawatch -r FILE`
+// works with no config at all. File format: docs/configuration.md; the loader is
+// daemon/settings_loader.hpp.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "baawatch/record/event_type.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 
 struct FlowSettings {
   std::uint32_t maxFlows = 262144;
@@ -87,12 +88,6 @@ struct Settings {
   std::string stateDirectory = "/var/lib/baawatch";  // syslog spools
 };
 
-// The settings that differ between two loads but are built into objects made once at start
-// (capture handle, sinks, flow tables, encounter and interval trackers, user), as config key
-// names: a reload applies the rest (policy, signatures, flow_records, stats_interval, the nDPI
-// budgets, dns_cache) and warns about these. `workers` is left out: `--threads` overrides it.
-std::vector<std::string> settingsNeedingRestart(const Settings& before, const Settings& after);
-
 // True when a reload must rebuild the classifier for its settings (the nDPI budgets, dns_cache),
 // as it does for new signatures: the fields FlowStage's classifier options are made from.
 inline bool classifierSettingsChanged(const Settings& before, const Settings& after) {
@@ -101,8 +96,4 @@ inline bool classifierSettingsChanged(const Settings& before, const Settings& af
          before.dnsCache != after.dnsCache;
 }
 
-// Loads baawatch.yaml; relative paths are resolved against the config file's folder.
-// Throws ConfigError (file:line:column, field) on unknown keys, wrong types, bad values.
-Settings loadSettings(const std::string& file);
-
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine

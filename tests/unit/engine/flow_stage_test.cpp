@@ -1,7 +1,7 @@
 // The flow stage's nDPI time budget when more flows begin within the budget than the table
 // holds: the oldest deadlines give way, and only one that still mattered (its flow open and not
 // yet judged) is counted as lost.
-#include "daemon/flow_stage.hpp"
+#include "engine/flow_stage.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "baawatch/classify/signature.hpp"
 #include "baawatch/policy/policy.hpp"
 
-namespace baawatch::daemon {
+namespace baawatch::engine {
 namespace {
 
 // Records what the stage reports, by flow id.
@@ -103,4 +103,4 @@ TEST_F(FlowStageTimeBudgetTest, ADeadlineOfAnOpenUnjudgedFlowIsCountedWhenItGive
 }
 
 }  // namespace
-}  // namespace baawatch::daemon
+}  // namespace baawatch::engine
