@@ -34,59 +34,66 @@ void DecisionStage::observePush(const PushActivity& push) {
   attachments_.observePushActivity(device.id, push.time);
 }
 
-bool DecisionStage::onClassified(const flow::Flow& flow, classify::FlowFacts& facts,
+void DecisionStage::onClassified(const flow::Flow& flow, const classify::FlowFacts& facts,
                                  Timestamp time) {
-  // The clinic device is the endpoint inside the clinical networks, the client when both are.
-  bool deviceIsClient = policyEngine_.isClinical(flow.client) || !policyEngine_.isClinical(flow.server);
-  const IpAddress& address = deviceIsClient ? flow.client : flow.server;
-  inventory::Device device =
-      inventory_.lookup(address, deviceIsClient ? flow.clientMac : flow.serverMac);
-  bool changed = false;
-  if (!facts.verdict) {
-    facts.verdict = attachments_.assess(device.id, flow, facts);
-    if (!facts.verdict) return false;
+  FlowState state;
+  // The clinic device is the endpoint inside the clinical networks, the client when both or
+  // neither are.
+  state.deviceIsClient =
+      policyEngine_.isClinical(flow.client) || !policyEngine_.isClinical(flow.server);
+  state.device = inventory_.lookup(state.deviceIsClient ? flow.client : flow.server,
+                                   state.deviceIsClient ? flow.clientMac : flow.serverMac);
+  const std::string& deviceId = state.device.id;
+  classify::Verdict verdict;
+  if (facts.verdict) {
+    verdict = *facts.verdict;
+  } else {
+    std::optional<classify::Verdict> attachment = attachments_.assess(deviceId, flow, facts);
+    if (!attachment) return;
     counters_.add("classify.attachment_possible");
-    changed = true;
+    verdict = std::move(*attachment);
+    state.decided = facts;
   }
-  classify::Verdict& verdict = *facts.verdict;
-  if (sessions_.refine(device.id, verdict, time)) {
+  if (sessions_.refine(deviceId, verdict, time)) {
     counters_.add("classify.context_refined");
-    changed = true;
+    if (!state.decided) state.decided = facts;
   }
-  sessions_.observe(device.id, verdict, time);
-  policy::Decision decision = policyEngine_.decide(verdict, device, flow.vlan, time);
-  if (decision.action == policy::Action::kIgnore) return changed;
-
-  if ((decision.action == policy::Action::kAlert || decision.action == policy::Action::kVisibility) &&
-      !decision.suppressed) {
-    sink_.write(builder_.decision(flow, deviceIsClient, verdict, device, decision, time));
+  sessions_.observe(deviceId, verdict, time);
+  if (state.decided) state.decided->verdict = verdict;
+  policy::Decision decision = policyEngine_.decide(verdict, state.device, flow.vlan, time);
+  if (decision.action != policy::Action::kIgnore) {
+    if ((decision.action == policy::Action::kAlert ||
+         decision.action == policy::Action::kVisibility) &&
+        !decision.suppressed) {
+      sink_.write(builder_.decision(flow, state.deviceIsClient, verdict, state.device, decision,
+                                    time));
+    }
+    state.reported = true;
+    if (decision.policyRule != "presence") {
+      state.encounterKey = encounters_.flowClassified(flow, verdict, state.device, decision);
+    }
+    intervalCounts_.flowClassified(verdict, state.device, decision, time);
   }
-  FlowPolicyState state;
-  state.device = device;
-  state.deviceIsClient = deviceIsClient;
-  if (decision.policyRule != "presence") {
-    state.encounterKey = encounters_.flowClassified(flow, verdict, device, decision);
-  }
-  intervalCounts_.flowClassified(verdict, device, decision, time);
-  flowPolicy_[flow.id] = std::move(state);
-  return changed;
+  if (state.reported || state.decided) flows_[flow.id] = std::move(state);
 }
 
 void DecisionStage::onFlowEnd(const flow::Flow& flow, const classify::FlowFacts* facts,
                               flow::FlowEndReason reason, Timestamp endTime) {
-  auto state = flowPolicy_.find(flow.id);
-  if (state != flowPolicy_.end()) {
-    if (facts != nullptr && facts->verdict) {
-      if (!state->second.encounterKey.empty()) {
-        encounters_.flowEnded(state->second.encounterKey, flow, state->second.deviceIsClient,
-                              *facts->verdict);
-      }
-      intervalCounts_.flowEnded(flow, state->second.deviceIsClient, *facts->verdict,
-                                state->second.device, endTime);
+  auto found = flows_.find(flow.id);
+  if (found == flows_.end()) {
+    if (flowRecords_) sink_.write(builder_.flow(flow, facts, reason, endTime));
+    return;
+  }
+  FlowState& state = found->second;
+  if (state.decided) facts = &*state.decided;
+  if (state.reported && facts != nullptr && facts->verdict) {
+    if (!state.encounterKey.empty()) {
+      encounters_.flowEnded(state.encounterKey, flow, state.deviceIsClient, *facts->verdict);
     }
-    flowPolicy_.erase(state);
+    intervalCounts_.flowEnded(flow, state.deviceIsClient, *facts->verdict, state.device, endTime);
   }
   if (flowRecords_) sink_.write(builder_.flow(flow, facts, reason, endTime));
+  flows_.erase(found);
 }
 
 void DecisionStage::housekeeping(Timestamp now) {
@@ -105,16 +112,18 @@ void DecisionStage::flushAll() {
   intervalCounts_.flushAll();
 }
 
-void DecisionStage::writeStats(const Counters& counters, Timestamp time, bool final) {
-  sink_.write(builder_.stats(counters, time, final));
+void DecisionStage::writeStats(const Counters& counters, Timestamp time, StatsRecord kind) {
+  sink_.write(builder_.stats(counters, time, kind == StatsRecord::kFinal));
 }
 
-void DecisionStage::replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged) {
+void DecisionStage::replaceSnapshot(const Snapshot& snapshot, SignaturesChanged signatures) {
   builder_ = record::RecordBuilder(recordContext(snapshot, sensorName_));
   flowRecords_ = snapshot.settings.output.flowRecords;
   retiredPolicyCounters_.merge(policyEngine_.counters());
   policyEngine_ = policy::PolicyEngine(snapshot.policy);
-  if (signaturesChanged) attachments_ = classify::AttachmentCorrelator(snapshot.catalog);
+  if (signatures == SignaturesChanged::kYes) {
+    attachments_ = classify::AttachmentCorrelator(snapshot.catalog);
+  }
 }
 
 Counters DecisionStage::counters() const {

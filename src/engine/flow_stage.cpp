@@ -45,7 +45,7 @@ FlowStage::FlowStage(const Snapshot& snapshot, FlowEvents& events, unsigned shar
              }) {}
 
 void FlowStage::track(const decode::DecodedPacket& packet, std::uint64_t packetNumber) {
-  if (isDnsCandidate(packet)) observeDns(packet, true);
+  if (isDnsCandidate(packet)) observeDns(packet, DnsErrors::kCount);
   auto tracked = flows_.track(packet);
   flow::Flow& flow = *tracked.flow;
   if (tracked.created) {
@@ -70,7 +70,7 @@ void FlowStage::track(const decode::DecodedPacket& packet, std::uint64_t packetN
         PushActivity{flow.client, flow.server, flow.clientMac, flow.serverMac, packet.time});
   }
   if (classifier_->onPacket(flow, packet, tracked.direction)) {
-    if (classify::FlowFacts* facts = classify::FlowClassifier::mutableFacts(flow)) {
+    if (const classify::FlowFacts* facts = classify::FlowClassifier::facts(flow)) {
       events_.classified(flow, *facts, packet.time);
     }
   }
@@ -92,7 +92,7 @@ void FlowStage::applyNdpiTimeBudget(Timestamp now) {
     // so a capture whose clock jumps ahead does not date verdicts by the jump.
     Timestamp spent = std::max(Timestamp{deadline.due}, flow->lastSeen);
     if (classifier_->onNdpiTimeUp(*flow, spent)) {
-      if (classify::FlowFacts* facts = classify::FlowClassifier::mutableFacts(*flow)) {
+      if (const classify::FlowFacts* facts = classify::FlowClassifier::facts(*flow)) {
         events_.classified(*flow, *facts, spent);
       }
     }
@@ -105,9 +105,11 @@ flow::Flow* FlowStage::liveFlowOf(const NdpiDeadline& deadline) {
   return flow != nullptr && flow->id == deadline.flowId ? flow : nullptr;
 }
 
-void FlowStage::observeDnsOnly(const decode::DecodedPacket& packet) { observeDns(packet, false); }
+void FlowStage::observeDnsOnly(const decode::DecodedPacket& packet) {
+  observeDns(packet, DnsErrors::kLeaveToOwner);
+}
 
-void FlowStage::observeDns(const decode::DecodedPacket& packet, bool countErrors) {
+void FlowStage::observeDns(const decode::DecodedPacket& packet, DnsErrors errors) {
   std::span<const std::uint8_t> message = packet.payload;
   // DNS over TCP prefixes each message with its length (RFC 1035 §4.2.2); only messages that
   // start a segment are read.
@@ -118,22 +120,22 @@ void FlowStage::observeDns(const decode::DecodedPacket& packet, bool countErrors
   auto dns = decode::parseDnsMessage(message);
   if (dns) {
     if (dns->isResponse) classifier_->observeDnsResponse(packet.destination, *dns, packet.time);
-  } else if (countErrors) {
+  } else if (errors == DnsErrors::kCount) {
     counters_.add(decode::counterName(dns.error()));
   }
 }
 
 void FlowStage::onFlowEnd(flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime) {
   if (classifier_->onFlowEnd(flow)) {
-    if (classify::FlowFacts* facts = classify::FlowClassifier::mutableFacts(flow)) {
+    if (const classify::FlowFacts* facts = classify::FlowClassifier::facts(flow)) {
       events_.classified(flow, *facts, endTime);
     }
   }
   events_.ended(flow, classify::FlowClassifier::facts(flow), reason, endTime);
 }
 
-void FlowStage::replaceSnapshot(const Snapshot& snapshot, bool rebuildClassifier) {
-  if (!rebuildClassifier) return;
+void FlowStage::replaceSnapshot(const Snapshot& snapshot, ClassifierRebuild rebuild) {
+  if (rebuild == ClassifierRebuild::kKeep) return;
   // Open flows keep their per-flow state (their nDPI flow structs free themselves and verdicts
   // hold their own catalog); only the engine that judges what comes next changes, and its DNS
   // cache starts empty.
@@ -143,13 +145,13 @@ void FlowStage::replaceSnapshot(const Snapshot& snapshot, bool rebuildClassifier
   pushDetector_ = classify::AttachmentCorrelator(snapshot.catalog);
 }
 
-Counters FlowStage::counters(bool withDnsCache) const {
+Counters FlowStage::counters(DnsCacheCounters dnsCache) const {
   Counters merged;
   merged.merge(counters_);
   merged.merge(flows_.counters());
   merged.merge(classifier_->counters());
   merged.merge(retiredClassifierCounters_);
-  if (withDnsCache) merged.merge(classifier_->dnsCache().counters());
+  if (dnsCache == DnsCacheCounters::kInclude) merged.merge(classifier_->dnsCache().counters());
   merged.add("flow.active", flows_.size());
   return merged;
 }

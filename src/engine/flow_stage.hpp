@@ -1,8 +1,8 @@
 #pragma once
 // The per-flow half of the pipeline for the flows of one shard: the flow table and the
 // classification chain (nDPI, signatures, behaviour), plus the DNS cache the classifier reads.
-// What it learns goes to a FlowEvents: the decision stage itself with one worker, a queue to the
-// decision thread with several. Private to the engine stage.
+// What it learns goes to a FlowEvents: straight to the decision stage with one worker, into the
+// worker's chunk of events for the decision thread with several. Private to the engine stage.
 // Thread: one thread at a time (a worker owns its flow stage and its nDPI module).
 #include <cstdint>
 #include <deque>
@@ -18,15 +18,23 @@
 
 namespace baawatch::engine {
 
+// The receiver reads what it needs during the call; a flow and its facts are valid only until it
+// returns (a receiver on another thread copies the flow's summary and the facts).
 class FlowEvents {
  public:
   virtual ~FlowEvents() = default;
   virtual void pushActivity(const PushActivity& push) = 0;
-  // `facts` may be changed by the receiver (the decision stage decides the final verdict).
-  virtual void classified(flow::Flow& flow, classify::FlowFacts& facts, Timestamp time) = 0;
-  virtual void ended(flow::Flow& flow, const classify::FlowFacts* facts,
+  virtual void classified(const flow::Flow& flow, const classify::FlowFacts& facts,
+                          Timestamp time) = 0;
+  // `facts` is null for a flow never classified.
+  virtual void ended(const flow::Flow& flow, const classify::FlowFacts* facts,
                      flow::FlowEndReason reason, Timestamp endTime) = 0;
 };
+
+// Whether a reload rebuilds the classifier (new signatures, nDPI budgets or DNS cache settings).
+enum class ClassifierRebuild : std::uint8_t { kKeep, kRebuild };
+// Every shard's DNS cache sees every answer: one shard's cache counters stand for all.
+enum class DnsCacheCounters : std::uint8_t { kInclude, kLeaveOut };
 
 class FlowStage {
  public:
@@ -46,16 +54,16 @@ class FlowStage {
   // then flows idle past their timeout end.
   void expire(Timestamp now);
   void drain(Timestamp now) { flows_.drain(now); }
-  // `rebuildClassifier`: new signatures, nDPI budgets or DNS cache settings
-  // (classifierSettingsChanged); otherwise the classifier and its DNS cache are kept.
-  void replaceSnapshot(const Snapshot& snapshot, bool rebuildClassifier);
+  // kKeep: the classifier and its DNS cache stay.
+  void replaceSnapshot(const Snapshot& snapshot, ClassifierRebuild rebuild);
 
-  // flow.*, classify.*, decode errors of DNS/TLS, flow.active; with the DNS cache's counters
-  // when `withDnsCache` (every shard's cache sees every answer: count them once).
-  Counters counters(bool withDnsCache) const;
+  // flow.*, classify.*, decode errors of DNS/TLS, flow.active, and the DNS cache's counters.
+  Counters counters(DnsCacheCounters dnsCache) const;
 
  private:
-  void observeDns(const decode::DecodedPacket& packet, bool countErrors);
+  // The owning shard counts the answers it cannot parse; the others only feed their cache.
+  enum class DnsErrors : std::uint8_t { kCount, kLeaveToOwner };
+  void observeDns(const decode::DecodedPacket& packet, DnsErrors errors);
   void applyNdpiTimeBudget(Timestamp now);
   void onFlowEnd(flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime);
 

@@ -18,6 +18,7 @@
 #include "flow_stage.hpp"
 #include "initiator_table.hpp"
 #include "packet_front.hpp"
+#include "pipeline_core.hpp"
 #include "spsc_ring.hpp"
 
 namespace baawatch::engine {
@@ -59,7 +60,7 @@ struct WorkItem {
   bool stats = false;
   bool publish = true;
   std::shared_ptr<const Snapshot> snapshot;
-  bool rebuildClassifier = false;
+  ClassifierRebuild rebuild = ClassifierRebuild::kKeep;
 };
 
 using WorkRing = SpscRing<WorkItem>;
@@ -99,7 +100,7 @@ struct FinishAction {
 };
 struct ReloadAction {
   std::shared_ptr<const Snapshot> snapshot;
-  bool signaturesChanged = false;
+  SignaturesChanged signatures = SignaturesChanged::kNo;
 };
 
 using EventBody = std::variant<SenderSeen, decode::ArpPacket, decode::DhcpMessage, MdnsSeen,
@@ -149,6 +150,21 @@ flow::Flow detachedCopy(const flow::Flow& source) {
   return copy;
 }
 
+// A stream's chunks wait for the decision thread: a worker's when too many are pending, so
+// memory stays bounded; the dispatcher's never (it also feeds the workers that the decision
+// thread waits on).
+enum class Backpressure : std::uint8_t { kWaitForRoom, kNone };
+// Whether a worker's chunk ends with its counters (stats are due).
+enum class WithCounters : std::uint8_t { kNo, kYes };
+
+// A marker broadcast to every worker.
+struct Marker {
+  ItemKind kind = ItemKind::kSync;
+  Timestamp time{};
+  bool stats = false;    // the workers publish their counters with the chunk
+  bool publish = true;   // false: a housekeeping marker the workers apply without publishing
+};
+
 // Copies a decoded packet's datagram into `item` and points the copy's spans at it.
 void copyPacket(const decode::DecodedPacket& packet, WorkItem& item) {
   std::span<const std::uint8_t> datagram = packet.ipPacket;
@@ -172,12 +188,11 @@ void copyPacket(const decode::DecodedPacket& packet, WorkItem& item) {
   }
 }
 
-class ShardedPipeline final : public PacketPipeline, private FrontObserver {
+class ShardedPipeline final : public PipelineCore {
  public:
   ShardedPipeline(Snapshot snapshot, sink::RecordSink& sink, std::string sensorName,
                   unsigned workerCount)
-      : snapshot_(std::move(snapshot)),
-        front_(snapshot_.policy),
+      : PipelineCore(std::move(snapshot)),
         shardClinical_(snapshot_.policy),
         hash_{randomSeed()},
         initiators_(snapshot_.settings.flows.maxFlows, snapshot_.settings.flows, hash_),
@@ -203,14 +218,14 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     if (front_.housekeepingDue()) {
       housekeeping();
     } else if (sinceSync_ >= kSyncEvery) {
-      broadcastMarker(ItemKind::kSync);
+      broadcastMarker({ItemKind::kSync});
     }
   }
 
   void finish() override {
     if (finished_) return;
     finished_ = true;
-    std::uint64_t seq = broadcastMarker(ItemKind::kFinish, front_.now());
+    std::uint64_t seq = broadcastMarker({ItemKind::kFinish, front_.now()});
     dispatcherEvent(seq, kActionPhase, FinishAction{frontCounters()}, front_.now());
     publishDispatcherChunk(seq);
     for (auto& worker : workers_) worker->thread.join();
@@ -223,8 +238,6 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     return frontCounters();
   }
 
-  void countCaptureEvent(std::string_view name) override { counters_.add(name); }
-
   void tick(Timestamp now) override {
     front_.advanceTo(now);
     if (front_.housekeepingDue()) {
@@ -232,26 +245,17 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     } else if ((sinceSync_ > 0 || unpublished_) && publishedLongAgo()) {
       // A quiet wire: let the decision thread catch up with what was captured (and expired).
       // The runner ticks every few hundred packets on a busy one, where syncs already flow.
-      broadcastMarker(ItemKind::kSync);
+      broadcastMarker({ItemKind::kSync});
     }
   }
 
   void writeStats() override {
-    std::uint64_t seq = broadcastMarker(ItemKind::kStats, front_.now());
+    std::uint64_t seq = broadcastMarker({ItemKind::kStats, front_.now()});
     dispatcherEvent(seq, kActionPhase, StatsAction{frontCounters()}, front_.now());
     publishDispatcherChunk(seq);
   }
 
-  void addCounterSource(std::function<Counters()> source) override {
-    counterSources_.push_back(std::move(source));
-  }
-
-  void replaceSnapshot(Snapshot snapshot) override {
-    bool signaturesChanged = snapshot.catalog->version != snapshot_.catalog->version;
-    bool classifierRebuilt =
-        signaturesChanged || classifierSettingsChanged(snapshot_.settings, snapshot.settings);
-    snapshot_ = std::move(snapshot);
-    front_.replacePolicy(snapshot_.policy);
+  void applyReload(const ReloadPlan& plan) override {
     // The initiator table keeps the flow timeouts it started with, as the workers' flow tables
     // do (flows.timeouts apply at restart): with shorter ones here, a flow the worker still holds
     // could lose its initiator and its next packet go to another worker.
@@ -262,18 +266,14 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       item.kind = ItemKind::kReload;
       item.seq = seq;
       item.snapshot = shared;
-      item.rebuildClassifier = classifierRebuilt;
+      item.rebuild = plan.classifier;
       worker->ring.commit();
       worker->ring.wakeConsumer();
     }
     notePublished();
-    dispatcherEvent(seq, kActionPhase, ReloadAction{shared, signaturesChanged});
+    dispatcherEvent(seq, kActionPhase, ReloadAction{shared, plan.signatures});
     publishDispatcherChunk(seq);
-    if (classifierRebuilt) counters_.add("daemon.reload.classifier_rebuilt");
-    counters_.add("daemon.reload.applied");
   }
-
-  const Snapshot& snapshot() const override { return snapshot_; }
 
  private:
   struct Worker final : FlowEvents {
@@ -283,11 +283,12 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     void pushActivity(const PushActivity& push) override {
       add(Event{seq, phase, push.time, push});
     }
-    void classified(flow::Flow& flow, classify::FlowFacts& facts, Timestamp time) override {
+    void classified(const flow::Flow& flow, const classify::FlowFacts& facts,
+                    Timestamp time) override {
       add(Event{seq, phase, time, FlowClassified{detachedCopy(flow), facts}});
     }
-    void ended(flow::Flow& flow, const classify::FlowFacts* facts, flow::FlowEndReason reason,
-               Timestamp endTime) override {
+    void ended(const flow::Flow& flow, const classify::FlowFacts* facts,
+               flow::FlowEndReason reason, Timestamp endTime) override {
       std::optional<classify::FlowFacts> copied;
       if (facts != nullptr) copied = *facts;
       add(Event{seq, phase, endTime, FlowEnded{detachedCopy(flow), std::move(copied), reason}});
@@ -346,11 +347,11 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     }
   }
 
-  // The worker of a packet's flow: a symmetric hash of the device side of its key, the clinic
-  // address (and VLAN) when exactly one endpoint is clinical. So all flows of one device meet in
-  // one worker, where nDPI's own caches (keyed by the client address: its Teams, Zoom and STUN
-  // caches) see them together as they would with one worker. A flow between two clinic hosts
-  // (or two outside ones) goes by its initiator, remembered for the flow's life.
+  // The worker of a packet's flow: a symmetric hash of the address of its device side, by the
+  // rule the decision stage applies to the flow (the clinical endpoint when exactly one is, the
+  // initiator otherwise, remembered for the flow's life). So all flows of one device meet in one
+  // worker, where nDPI's own caches (keyed by the client address: its Teams, Zoom and STUN
+  // caches) see them together as they would with one worker.
   unsigned shardOf(const decode::DecodedPacket& packet) {
     flow::FlowKey key = flow::FlowKey::fromPacket(packet);
     bool lowClinical = shardClinical_.isClinical(key.lowAddress);
@@ -372,7 +373,7 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     // Flood of flows between hosts on one side: the lower address stands in. A flow that began
     // while the table was full may then meet its initiator's entry later and move; counted, so
     // the stats say when that could have happened.
-    counters_.add("dispatch.initiator_table_full");
+    count("dispatch.initiator_table_full");
     return key.lowAddress;
   }
 
@@ -394,29 +395,27 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
 
   // Sends a marker to every worker; returns its sequence number. Side channels still pending
   // (of a packet that went to no worker) take a number just before it.
-  // `publish` false: a housekeeping marker the workers apply in turn without publishing.
-  std::uint64_t broadcastMarker(ItemKind kind, Timestamp time = {}, bool stats = false,
-                                bool publish = true) {
+  std::uint64_t broadcastMarker(const Marker& marker) {
     if (!pending_.empty()) flushPendingSideChannels(nextSeq_++);
     std::uint64_t seq = nextSeq_++;
     for (auto& worker : workers_) {
       WorkItem& item = worker->ring.claim();
-      item.kind = kind;
+      item.kind = marker.kind;
       item.seq = seq;
-      item.time = time;
-      item.stats = stats;
-      item.publish = publish;
+      item.time = marker.time;
+      item.stats = marker.stats;
+      item.publish = marker.publish;
       item.snapshot.reset();
       worker->ring.commit();
       // A published marker is seen at once (a quiet wire's sync, stop).
-      if (publish) worker->ring.wakeConsumer();
+      if (marker.publish) worker->ring.wakeConsumer();
     }
-    if (publish) {
+    if (marker.publish) {
       notePublished();
     } else {
       unpublished_ = true;
     }
-    if (kind == ItemKind::kSync) publishDispatcherChunk(seq);
+    if (marker.kind == ItemKind::kSync) publishDispatcherChunk(seq);
     return seq;
   }
 
@@ -435,32 +434,24 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     initiators_.advance(front_.now());
     bool stats = front_.statsDue(snapshot_.settings.output.statsInterval);
     bool publish = stats || sinceSync_ >= kSyncEvery || publishedLongAgo();
-    std::uint64_t seq = broadcastMarker(ItemKind::kHousekeeping, front_.now(), stats, publish);
+    std::uint64_t seq = broadcastMarker({ItemKind::kHousekeeping, front_.now(), stats, publish});
     HousekeepingAction action{stats, {}};
     if (stats) action.front = frontCounters();
     dispatcherEvent(seq, kActionPhase, std::move(action), front_.now());
     if (publish) publishDispatcherChunk(seq);
   }
 
-  Counters frontCounters() const {
-    Counters merged;
-    merged.merge(front_.counters());
-    merged.merge(counters_);
-    for (const auto& source : counterSources_) merged.merge(source());
-    return merged;
-  }
-
   void publishDispatcherChunk(std::uint64_t markerSeq) {
     dispatcherChunk_.markerSeq = markerSeq;
-    publish(0, std::move(dispatcherChunk_), false);
+    publish(0, std::move(dispatcherChunk_), Backpressure::kNone);
     dispatcherChunk_ = Chunk{};
   }
 
   // ---- Streams. Stream 0 is the dispatcher's, stream i+1 worker i's. ----
 
-  void publish(std::size_t stream, Chunk chunk, bool bounded) {
+  void publish(std::size_t stream, Chunk chunk, Backpressure backpressure) {
     std::unique_lock lock(publishMutex_);
-    if (bounded) {
+    if (backpressure == Backpressure::kWaitForRoom) {
       roomForChunks_.wait(lock, [&] { return streams_[stream].size() < kMaxPendingChunks; });
     }
     streams_[stream].push_back(std::move(chunk));
@@ -477,25 +468,27 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
       switch (item.kind) {
         case ItemKind::kPacket: worker.stage.track(item.packet, item.packetNumber); break;
         case ItemKind::kDnsOnly: worker.stage.observeDnsOnly(item.packet); break;
-        case ItemKind::kSync: publishWorkerChunk(worker, false); break;
+        case ItemKind::kSync: publishWorkerChunk(worker, WithCounters::kNo); break;
         case ItemKind::kHousekeeping:
           worker.phase = kMarkerPhase;
           worker.stage.expire(item.time);
-          if (item.publish) publishWorkerChunk(worker, item.stats);
+          if (item.publish) {
+            publishWorkerChunk(worker, item.stats ? WithCounters::kYes : WithCounters::kNo);
+          }
           break;
         case ItemKind::kStats:
           worker.phase = kMarkerPhase;
-          publishWorkerChunk(worker, true);
+          publishWorkerChunk(worker, WithCounters::kYes);
           break;
         case ItemKind::kReload:
-          worker.stage.replaceSnapshot(*item.snapshot, item.rebuildClassifier);
+          worker.stage.replaceSnapshot(*item.snapshot, item.rebuild);
           item.snapshot.reset();
-          publishWorkerChunk(worker, false);
+          publishWorkerChunk(worker, WithCounters::kNo);
           break;
         case ItemKind::kFinish:
           worker.phase = kMarkerPhase;
           worker.stage.drain(item.time);
-          publishWorkerChunk(worker, true);
+          publishWorkerChunk(worker, WithCounters::kYes);
           stop = true;
           break;
       }
@@ -504,14 +497,15 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
     }
   }
 
-  void publishWorkerChunk(Worker& worker, bool withCounters) {
-    if (withCounters) {
+  void publishWorkerChunk(Worker& worker, WithCounters withCounters) {
+    if (withCounters == WithCounters::kYes) {
       // Every worker's DNS cache sees every answer: count the cache once.
-      worker.add(Event{worker.seq, kMarkerPhase, {},
-                       WorkerCounters{worker.stage.counters(worker.index == 0)}});
+      DnsCacheCounters dnsCache =
+          worker.index == 0 ? DnsCacheCounters::kInclude : DnsCacheCounters::kLeaveOut;
+      worker.add(Event{worker.seq, kMarkerPhase, {}, WorkerCounters{worker.stage.counters(dnsCache)}});
     }
     worker.chunk.markerSeq = worker.seq;
-    publish(worker.index + 1, std::move(worker.chunk), true);
+    publish(worker.index + 1, std::move(worker.chunk), Backpressure::kWaitForRoom);
     worker.chunk = Chunk{};
   }
 
@@ -580,51 +574,42 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
           } else if constexpr (std::is_same_v<Body, PushActivity>) {
             decision_.observePush(body);
           } else if constexpr (std::is_same_v<Body, FlowClassified>) {
-            // The decision may set or refine the verdict; the worker's copy of the facts does not
-            // see that, so the decided facts wait here for the flow's end.
-            if (decision_.onClassified(body.flow, body.facts, event.time)) {
-              decidedFacts_[body.flow.id] = std::move(body.facts);
-            }
+            decision_.onClassified(body.flow, body.facts, event.time);
           } else if constexpr (std::is_same_v<Body, FlowEnded>) {
-            auto decided = decidedFacts_.find(body.flow.id);
-            const classify::FlowFacts* facts = body.facts ? &*body.facts : nullptr;
-            if (decided != decidedFacts_.end()) facts = &decided->second;
-            decision_.onFlowEnd(body.flow, facts, body.reason, event.time);
-            if (decided != decidedFacts_.end()) decidedFacts_.erase(decided);
+            decision_.onFlowEnd(body.flow, body.facts ? &*body.facts : nullptr, body.reason,
+                                event.time);
           } else if constexpr (std::is_same_v<Body, WorkerCounters>) {
             workerCounters_.merge(body.counters);
           } else if constexpr (std::is_same_v<Body, HousekeepingAction>) {
             decision_.housekeeping(event.time);
-            if (body.stats) writeMergedStats(body.front, event.time, false);
+            if (body.stats) writeMergedStats(body.front, event.time, StatsRecord::kPeriodic);
           } else if constexpr (std::is_same_v<Body, StatsAction>) {
-            writeMergedStats(body.front, event.time, false);
+            writeMergedStats(body.front, event.time, StatsRecord::kPeriodic);
           } else if constexpr (std::is_same_v<Body, FinishAction>) {
             decision_.flushAll();
-            writeMergedStats(body.front, event.time, true);
+            writeMergedStats(body.front, event.time, StatsRecord::kFinal);
             decision_.flushSink();
             return true;
           } else if constexpr (std::is_same_v<Body, ReloadAction>) {
-            decision_.replaceSnapshot(*body.snapshot, body.signaturesChanged);
+            decision_.replaceSnapshot(*body.snapshot, body.signatures);
           }
           return false;
         },
         event.body);
   }
 
-  void writeMergedStats(const Counters& front, Timestamp time, bool final) {
+  void writeMergedStats(const Counters& front, Timestamp time, StatsRecord kind) {
     Counters merged;
     merged.merge(front);
     merged.merge(workerCounters_);
     merged.merge(decision_.counters());
     workerCounters_ = Counters{};
-    decision_.writeStats(merged, time, final);
+    decision_.writeStats(merged, time, kind);
     std::lock_guard lock(countersMutex_);
     lastStats_ = std::move(merged);
   }
 
-  // Dispatcher-owned.
-  Snapshot snapshot_;
-  PacketFront front_;
+  // Dispatcher-owned (with PipelineCore's snapshot, front and counters).
   // The clinical networks that place flows on workers: those of the first snapshot, for good, so
   // a reload never splits an open flow between two workers.
   policy::PolicyEngine shardClinical_;
@@ -633,8 +618,6 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
   InitiatorTable initiators_;  // keyed with hash_, declared before it
   std::vector<Event> pending_;  // side channels of the packet being read, before its number is known
   Chunk dispatcherChunk_;
-  Counters counters_;  // daemon.*, capture events of the caller
-  std::vector<std::function<Counters()>> counterSources_;
   std::uint64_t nextSeq_ = 1;
   std::uint64_t sinceSync_ = 0;  // packets since the last published marker
   std::chrono::steady_clock::time_point lastPublished_ = std::chrono::steady_clock::now();
@@ -643,7 +626,6 @@ class ShardedPipeline final : public PacketPipeline, private FrontObserver {
 
   // Decision-thread-owned.
   DecisionStage decision_;
-  std::unordered_map<std::uint64_t, classify::FlowFacts> decidedFacts_;
   Counters workerCounters_;
 
   // Shared between threads.

@@ -21,7 +21,7 @@
 // - DNS answers go to every worker's cache (their owner also tracks their flow), since the flow
 //   that uses a name may hash to another worker than the answer.
 // - flows go to workers by a symmetric hash of the device side of their key (the clinic address
-//   and VLAN when one endpoint is clinical), so every flow of a device shares one nDPI module and
+//   when exactly one endpoint is clinical, the initiator otherwise; never the VLAN), so every flow of a device shares one nDPI module and
 //   the labels nDPI derives from a device's other flows (its Teams, Zoom, STUN caches) come out
 //   as with one worker.
 #include <memory>

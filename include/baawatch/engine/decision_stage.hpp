@@ -3,9 +3,9 @@
 // (inventory), device context (FaceTime sessions, iMessage attachment correlation), the policy,
 // encounters, interval counts and the records they make. It is fed, in packet order, what the
 // flow stages saw: side-channel facts (ARP, DHCP, mDNS, sender MACs), push activity, and flows
-// classified and ended. With one worker it runs on the packet thread; with several it has a
-// thread of its own and the sharded pipeline merges the workers' events back into packet order,
-// so its decisions do not depend on how flows were spread over workers.
+// classified and ended. With one worker it runs on the packet thread; with several it has a thread of its own and the
+// sharded pipeline merges the workers' events back into packet order, so its decisions do not
+// depend on how flows were spread over workers.
 // Thread: one thread at a time.
 #include <cstdint>
 #include <string>
@@ -37,6 +37,9 @@ struct PushActivity {
   Timestamp time;
 };
 
+enum class StatsRecord : std::uint8_t { kPeriodic, kFinal };
+enum class SignaturesChanged : std::uint8_t { kNo, kYes };
+
 class DecisionStage {
  public:
   DecisionStage(const Snapshot& snapshot, sink::RecordSink& sink, std::string sensorName);
@@ -56,11 +59,11 @@ class DecisionStage {
   }
   void observePush(const PushActivity& push);
 
-  // A flow the classifier is done with. May set or refine `facts.verdict` (attachment
-  // correlation, device context); returns true when it did, so a caller holding a copy of the
-  // facts keeps the decided ones for the flow's end.
-  bool onClassified(const flow::Flow& flow, classify::FlowFacts& facts, Timestamp time);
-  // A flow leaving the flow table; `facts` as decided (null for flows never classified).
+  // A flow the classifier is done with. The verdict may be set or refined here (attachment
+  // correlation, device context): the stage then keeps its decided facts for the flow's end.
+  void onClassified(const flow::Flow& flow, const classify::FlowFacts& facts, Timestamp time);
+  // A flow leaving the flow table with the classifier's facts (null for flows never classified);
+  // the facts decided here take their place.
   void onFlowEnd(const flow::Flow& flow, const classify::FlowFacts* facts,
                  flow::FlowEndReason reason, Timestamp endTime);
 
@@ -68,20 +71,23 @@ class DecisionStage {
   void housekeeping(Timestamp now);
   // End of input or shutdown, after the flow stages drained: every open encounter and interval.
   void flushAll();
-  void writeStats(const Counters& counters, Timestamp time, bool final);
+  void writeStats(const Counters& counters, Timestamp time, StatsRecord kind);
   void flushSink() { sink_.flush(); }
 
   // SIGHUP: the new policy (and catalog, for attachment correlation) from now on.
-  void replaceSnapshot(const Snapshot& snapshot, bool signaturesChanged);
+  void replaceSnapshot(const Snapshot& snapshot, SignaturesChanged signatures);
 
   // policy.*, inventory.*, classify.attachment_possible, classify.context_refined.
   Counters counters() const;
 
  private:
-  struct FlowPolicyState {
+  // What the stage holds for a flow between its classification and its end.
+  struct FlowState {
+    bool reported = false;     // the policy counts it: its end goes to encounter and counts
     std::string encounterKey;  // empty when the flow makes no encounter
     inventory::Device device;
     bool deviceIsClient = true;
+    std::optional<classify::FlowFacts> decided;  // when the verdict was set or refined here
   };
 
   sink::RecordSink& sink_;
@@ -95,7 +101,7 @@ class DecisionStage {
   policy::PolicyEngine policyEngine_;
   policy::EncounterTracker encounters_;
   policy::IntervalCounter intervalCounts_;
-  std::unordered_map<std::uint64_t, FlowPolicyState> flowPolicy_;
+  std::unordered_map<std::uint64_t, FlowState> flows_;
   Counters counters_;
   Counters retiredPolicyCounters_;  // of policy engines replaced by reloads, so totals never shrink
 };

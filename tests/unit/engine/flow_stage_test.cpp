@@ -18,10 +18,10 @@ namespace {
 class Recorder final : public FlowEvents {
  public:
   void pushActivity(const PushActivity&) override {}
-  void classified(flow::Flow& flow, classify::FlowFacts&, Timestamp time) override {
+  void classified(const flow::Flow& flow, const classify::FlowFacts&, Timestamp time) override {
     classifiedAt[flow.id] = time;
   }
-  void ended(flow::Flow& flow, const classify::FlowFacts*, flow::FlowEndReason,
+  void ended(const flow::Flow& flow, const classify::FlowFacts*, flow::FlowEndReason,
              Timestamp) override {
     endedIds.push_back(flow.id);
   }
@@ -61,7 +61,7 @@ class FlowStageTimeBudgetTest : public ::testing::Test {
     stage_->track(udpFrom(devicePort, seconds), nextPacket_++);
   }
   std::uint64_t untracked() const {
-    return stage_->counters(false).get("classify.ndpi_time_budget_untracked");
+    return stage_->counters(DnsCacheCounters::kLeaveOut).get("classify.ndpi_time_budget_untracked");
   }
 
   Snapshot snapshot_;
