@@ -55,6 +55,18 @@ std::string_view counterName(DecodeError error) {
       return "decode.quic.malformed";
     case DecodeError::kRtpMalformed:
       return "decode.rtp.malformed";
+    case DecodeError::kQuicNotInitial:
+      return "decode.quic.not_initial";
+    case DecodeError::kQuicDecryptFailed:
+      return "decode.quic.decrypt_failed";
+    case DecodeError::kQuicBadFrame:
+      return "decode.quic.bad_frame";
+    case DecodeError::kHelloTooLarge:
+      return "decode.hello.too_large";
+    case DecodeError::kHelloTooManyPackets:
+      return "decode.hello.too_many_packets";
+    case DecodeError::kHelloTooFragmented:
+      return "decode.hello.too_fragmented";
   }
   // Only reachable with a value cast from outside the enum's range.
   return "decode.unknown";

@@ -32,6 +32,12 @@ enum class DecodeError : std::uint8_t {
   kStunMalformed,          // decode.stun.malformed
   kQuicMalformed,          // decode.quic.malformed
   kRtpMalformed,           // decode.rtp.malformed (not RTP)
+  kQuicNotInitial,         // decode.quic.not_initial (not an error: other packets, other versions)
+  kQuicDecryptFailed,      // decode.quic.decrypt_failed (an Initial whose AEAD tag does not verify)
+  kQuicBadFrame,           // decode.quic.bad_frame (a frame cut short inside a decrypted Initial)
+  kHelloTooLarge,          // decode.hello.too_large (a ClientHello past the reassembly byte bound)
+  kHelloTooManyPackets,    // decode.hello.too_many_packets (past the reassembly packet bound)
+  kHelloTooFragmented,     // decode.hello.too_fragmented (too many disjoint pieces held)
 };
 
 std::string_view counterName(DecodeError error);

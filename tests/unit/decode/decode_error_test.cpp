@@ -38,9 +38,15 @@ TEST(DecodeErrorTest, CounterNamesAreStable) {
       {DecodeError::kStunMalformed, "decode.stun.malformed"},
       {DecodeError::kQuicMalformed, "decode.quic.malformed"},
       {DecodeError::kRtpMalformed, "decode.rtp.malformed"},
+      {DecodeError::kQuicNotInitial, "decode.quic.not_initial"},
+      {DecodeError::kQuicDecryptFailed, "decode.quic.decrypt_failed"},
+      {DecodeError::kQuicBadFrame, "decode.quic.bad_frame"},
+      {DecodeError::kHelloTooLarge, "decode.hello.too_large"},
+      {DecodeError::kHelloTooManyPackets, "decode.hello.too_many_packets"},
+      {DecodeError::kHelloTooFragmented, "decode.hello.too_fragmented"},
   };
   // Every enumerator, in declaration order, is in the table.
-  ASSERT_EQ(names.size(), static_cast<std::size_t>(DecodeError::kRtpMalformed) + 1);
+  ASSERT_EQ(names.size(), static_cast<std::size_t>(DecodeError::kHelloTooFragmented) + 1);
   std::set<std::string> seen;
   for (std::size_t i = 0; i < names.size(); ++i) {
     const auto& [error, name] = names[i];
