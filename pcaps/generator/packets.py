@@ -330,7 +330,7 @@ def _extension(ext_type: int, body: bytes) -> bytes:
 def tls_client_hello(rng, server_name: str | None, alpn: Iterable[str] = ("h2", "http/1.1"),
                      *, ech: bool = False, cipher_suites: Sequence[int] = DEFAULT_CIPHER_SUITES,
                      extensions_length: int | None = None,
-                     record_version: int = 0x0301) -> bytes:
+                     record_version: int = 0x0301, post_quantum: bool = False) -> bytes:
     """A TLS 1.3 ClientHello in one handshake record (RFC 8446 section 4.1.2).
 
     Extensions: server_name (0), extended_master_secret (23), renegotiation_info (0xff01),
@@ -338,7 +338,10 @@ def tls_client_hello(rng, server_name: str | None, alpn: Iterable[str] = ("h2", 
     status_request (5), signature_algorithms (13), key_share (51, x25519), psk modes (45),
     supported_versions (43), optional encrypted_client_hello (0xfe0d, outer form from
     draft-ietf-tls-esni-18 section 5 with random config id/enc/payload), then padding (21).
-    ``extensions_length`` overrides the extensions length field (a lying ClientHello)."""
+    ``extensions_length`` overrides the extensions length field (a lying ClientHello).
+    ``post_quantum`` puts an X25519MLKEM768 share (group 0x11ec, 1,216 bytes,
+    draft-ietf-tls-ecdhe-mlkem) before the x25519 one, as Chrome and Firefox send since 2024:
+    the hello grows to ~1.5 KB, more than one TCP segment or QUIC Initial holds."""
     extensions = b""
     if server_name is not None:
         host = server_name.encode("ascii")
@@ -358,6 +361,8 @@ def tls_client_hello(rng, server_name: str | None, alpn: Iterable[str] = ("h2", 
                              0x0601)
     extensions += _extension(13, struct.pack("!H", len(algorithms)) + algorithms)
     share = struct.pack("!HH", 0x001D, 32) + rng.randbytes(32)
+    if post_quantum:
+        share = struct.pack("!HH", 0x11EC, 1216) + rng.randbytes(1216) + share
     extensions += _extension(51, struct.pack("!H", len(share)) + share)
     extensions += _extension(45, b"\x01\x01")
     extensions += _extension(43, b"\x04\x03\x04\x03\x03")

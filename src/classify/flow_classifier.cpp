@@ -9,6 +9,7 @@
 #include "baawatch/classify/facetime_behaviour.hpp"
 #include "baawatch/classify/media_observation.hpp"
 #include "baawatch/decode/tls_client_hello.hpp"
+#include "classify/client_hello_reader.hpp"
 #include "classify/ndpi_engine.hpp"
 
 namespace baawatch::classify {
@@ -24,7 +25,7 @@ class ClassifierState : public flow::FlowExtension {
   MediaObservation media;
   Timestamp tlsSeenAt;
   Timestamp nameSeenAt;
-  std::uint32_t tlsSegmentsTried = 0;
+  ClientHelloProgress hello;
 };
 
 ClassifierState& stateOf(flow::Flow& flow) {
@@ -53,6 +54,7 @@ struct FlowClassifier::Impl {
   explicit Impl(std::shared_ptr<const SignatureCatalog> catalog) : faceTime(std::move(catalog)) {}
   NdpiEngine ndpi;
   FaceTimeBehaviour faceTime;
+  ClientHelloReader helloReader;
 };
 
 FlowClassifier::FlowClassifier(std::shared_ptr<const SignatureCatalog> catalog,
@@ -92,19 +94,22 @@ bool FlowClassifier::onPacket(flow::Flow& flow, const decode::DecodedPacket& pac
     }
   }
 
-  // Our own ClientHello parse: it also reports ECH, which nDPI 4.2 does not know.
-  if (flow.protocol == 6 && direction == flow::Direction::kToServer && !packet.payload.empty() &&
-      state.facts.tlsServerName.empty() && state.tlsSegmentsTried < 3) {
-    state.tlsSegmentsTried += 1;
-    auto hello = decode::parseTlsClientHello(packet.payload);
-    if (hello) {
-      state.facts.tlsServerName = hello->serverName;
-      state.facts.tlsAlpn = hello->alpn;
-      state.facts.tlsEchOffered = hello->echOffered;
-      state.tlsSeenAt = packet.time;
-      state.tlsSegmentsTried = 3;
-    } else if (hello.error() != decode::DecodeError::kTlsNotClientHello) {
-      counters_.add(decode::counterName(hello.error()));
+  // Our own ClientHello reading (TCP segments or QUIC Initials): it also reports ECH, which
+  // nDPI 4.2 does not know, and reads the hellos nDPI 4.2 cannot (scrambled CRYPTO frames).
+  if (direction == flow::Direction::kToServer && !state.hello.finished) {
+    if (flow.protocol == 6) {
+      if (auto hello = impl_->helloReader.onTcpSegment(state.hello, packet, counters_)) {
+        state.facts.tlsServerName = std::move(hello->serverName);
+        state.facts.tlsAlpn = std::move(hello->alpn);
+        state.facts.tlsEchOffered = hello->echOffered;
+        state.tlsSeenAt = packet.time;
+      }
+    } else if (flow.protocol == 17 && !packet.payload.empty()) {
+      if (auto hello = impl_->helloReader.onQuicDatagram(state.hello, packet.payload, counters_)) {
+        state.facts.quicServerName = std::move(hello->serverName);
+        state.facts.tlsAlpn = std::move(hello->alpn);
+        state.facts.tlsEchOffered = hello->echOffered;
+      }
     }
   }
 
@@ -115,7 +120,9 @@ bool FlowClassifier::onPacket(flow::Flow& flow, const decode::DecodedPacket& pac
   if (!packet.ipPacket.empty() && !packet.isFragment) {
     impl_->ndpi.process(*state.ndpi, packet.ipPacket, packet.time, options_.ndpiPacketBudget);
   }
-  if (!state.ndpi->done) return false;
+  // A hello we are still reassembling may hold the name nDPI did not read: wait for it (its
+  // reading is bounded in packets).
+  if (!state.ndpi->done || state.hello.partial) return false;
   // Media flows are judged by behaviour over seconds, not by nDPI's first packets: a flow that
   // may be a FaceTime call is classified once the behaviour has decided.
   return classifyUnlessWatching(flow, packet.time, false);
@@ -131,9 +138,13 @@ bool FlowClassifier::onFlowEnd(flow::Flow& flow) {
 bool FlowClassifier::onNdpiTimeUp(flow::Flow& flow, Timestamp now) {
   if (!flow.extension) return false;
   ClassifierState& state = stateOf(flow);
-  if (state.facts.classified || state.ndpi->done) return false;
-  impl_->ndpi.giveUp(*state.ndpi);
-  counters_.add("classify.ndpi_time_budget_spent");
+  if (state.facts.classified || (state.ndpi->done && !state.hello.partial)) return false;
+  if (!state.ndpi->done) {
+    impl_->ndpi.giveUp(*state.ndpi);
+    counters_.add("classify.ndpi_time_budget_spent");
+  }
+  state.hello = ClientHelloProgress{};
+  state.hello.finished = true;
   return classifyUnlessWatching(flow, now, false);
 }
 
@@ -144,6 +155,7 @@ bool FlowClassifier::classifyUnlessWatching(flow::Flow& flow, Timestamp time, bo
   if (assessment.state == BehaviourState::kWatching) return false;
   classify(flow, time, std::move(assessment.verdict));
   state.ndpi.reset();
+  state.hello = ClientHelloProgress{};  // a partial hello is not needed once decided
   return true;
 }
 
@@ -158,11 +170,12 @@ void FlowClassifier::classify(flow::Flow& flow, Timestamp time,
   std::string ndpiHost = NdpiEngine::hostServerName(*state.ndpi);
   bool isQuic = label.masterId == NDPI_PROTOCOL_QUIC || label.appId == NDPI_PROTOCOL_QUIC;
   bool isHttp = label.masterId == NDPI_PROTOCOL_HTTP || label.appId == NDPI_PROTOCOL_HTTP;
-  if (isQuic) facts.quicServerName = ndpiHost;
+  // Our own Initial reading comes first; nDPI's name fills in when ours found none.
+  if (isQuic && facts.quicServerName.empty()) facts.quicServerName = ndpiHost;
   if (isHttp) facts.httpHost = ndpiHost;
   if (facts.tlsServerName.empty() && !ndpiHost.empty() &&
       (label.masterId == NDPI_PROTOCOL_TLS || label.appId == NDPI_PROTOCOL_TLS)) {
-    // A ClientHello split over segments: nDPI reassembles it, we do not.
+    // A hello we could not read (past our bounds, or its segments out of our reach).
     facts.tlsServerName = ndpiHost;
     state.tlsSeenAt = flow.firstSeen;
   }

@@ -118,7 +118,7 @@ def collect():
     """{target: [seed bytes]} in a deterministic order."""
     seeds = {name: [] for name in ("packet_decoder", "dns_message", "tls_client_hello",
                                    "media_headers", "dhcp_message", "quic_initial",
-                                   "mdns_observation", "pipeline",
+                                   "mdns_observation", "pipeline", "client_hello_reader",
                                    "signature_loader", "policy_loader", "settings_loader")}
     for name, records in captures():
         # Pipeline: the first frames of each capture (handshakes, DNS, the first media packets).
@@ -132,6 +132,29 @@ def collect():
                 size += 2 + len(frame)
             seeds["pipeline"].append(frame_seed(linktype, window))
         shapes = set()
+        # client_hello_reader: the first client payloads to port 443 of the capture as reader
+        # records [kind sequence length bytes]; TCP after a SYN record, with the second and
+        # first segment swapped so out-of-order reassembly is in the seed.
+        tcp_payloads, udp_payloads = [], []
+        for linktype, frame in records:
+            parsed = ip_payload(linktype, frame)
+            if parsed and parsed[2] == 443 and parsed[3]:
+                (tcp_payloads if parsed[0] == 6 else udp_payloads).append(parsed[3])
+        if tcp_payloads or udp_payloads:
+            sequence = 0x10000000
+            pieces = [(2, sequence - 1, b"")]
+            for payload in tcp_payloads[:3]:
+                pieces.append((0, sequence, payload[:1400]))
+                sequence += len(payload[:1400])
+            if len(pieces) >= 3:
+                pieces[1], pieces[2] = pieces[2], pieces[1]
+            pieces += [(1, 0, payload[:1400]) for payload in udp_payloads[:2]]
+            if tcp_payloads and tcp_payloads[0][:1] == b"\x16" and len(tcp_payloads[0]) < 1300:
+                # The same hello as a CRYPTO frame (RFC 9000 section 19.6), sealed by the target.
+                hello = tcp_payloads[0][5:]
+                pieces.append((5, 0, b"\x06\x00" + struct.pack("!H", 0x4000 | len(hello)) + hello))
+            seed = b"".join(struct.pack("!BIH", kind, seq, len(data)) + data for kind, seq, data in pieces)
+            seeds["client_hello_reader"].append(seed[:MAX_SEED])
         for linktype, frame in records:
             index = LINK_TYPES.index(linktype) if linktype in LINK_TYPES else 0
             parsed = ip_payload(linktype, frame)
