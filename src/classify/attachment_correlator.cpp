@@ -4,36 +4,45 @@
 
 #include <algorithm>
 
+#include "classify/push_activity_detector.hpp"
+
 namespace baawatch::classify {
+
+namespace {
+
+const std::string kService = "imessage";
+const std::string kContentHosts = "imessage.content-hosts";
+const ThresholdNeed kWindow{"attachment_window_seconds", ThresholdType::kNumber};
+
+}  // namespace
+
+std::vector<DetectorNeeds> AttachmentCorrelator::needs() {
+  return {DetectorNeeds{"iMessage attachment correlation", kService, {kContentHosts}, {kWindow}}};
+}
 
 AttachmentCorrelator::AttachmentCorrelator(std::shared_ptr<const SignatureCatalog> catalog)
     : catalog_(std::move(catalog)) {
   if (!catalog_) return;
-  imessage_ = catalog_->find("imessage");
-  if (const ServiceSignature* push = catalog_->find("apple-push"))
-    pushAddresses_ = push->findRule("apple-push.addresses");
+  imessage_ = catalog_->find(kService);
   if (imessage_ == nullptr) return;
-  contentHosts_ = imessage_->findRule("imessage.content-hosts");
-  if (auto it = imessage_->behaviour.find("attachment_window_seconds");
-      it != imessage_->behaviour.end())
-    windowSeconds_ = it->second;
-  if (auto it = imessage_->behaviour.find("apns_activity_min_payload_bytes");
-      it != imessage_->behaviour.end())
-    minPushPayload_ = it->second;
+  contentHosts_ = &neededRule(*imessage_, kContentHosts);
+  windowSeconds_ = thresholdValue(*imessage_, kWindow);
 }
 
-bool AttachmentCorrelator::isPushActivity(const decode::DecodedPacket& packet) const {
-  if (pushAddresses_ == nullptr || packet.transport != decode::Transport::kTcp ||
-      static_cast<double>(packet.payload.size()) < minPushPayload_)
-    return false;
-  auto pushSide = [&](const IpAddress& address, std::uint16_t port) {
-    bool portOk = std::any_of(pushAddresses_->ports.begin(), pushAddresses_->ports.end(),
-                              [&](const PortRange& range) { return range.contains(port); });
-    return portOk && std::any_of(pushAddresses_->ipRanges.begin(), pushAddresses_->ipRanges.end(),
-                                 [&](const IpRange& range) { return range.contains(address); });
-  };
-  return pushSide(packet.destination, packet.destinationPort) ||
-         pushSide(packet.source, packet.sourcePort);
+void AttachmentCorrelator::observeSignal(const std::string& deviceId,
+                                         const DetectorSignal& signal) {
+  if (signal.kind == kPushActivitySignal) observePushActivity(deviceId, signal.time);
+}
+
+bool AttachmentCorrelator::refine(const std::string& deviceId, const flow::Flow& flow,
+                                  FlowFacts& facts, Timestamp /*time*/) {
+  if (facts.verdict) return false;
+  facts.verdict = assess(deviceId, flow, facts);
+  return facts.verdict.has_value();
+}
+
+void AttachmentCorrelator::replaceCatalog(std::shared_ptr<const SignatureCatalog> catalog) {
+  *this = AttachmentCorrelator(std::move(catalog));
 }
 
 void AttachmentCorrelator::forgetBefore(Timestamp now, double margin) {
@@ -74,9 +83,7 @@ std::optional<Verdict> AttachmentCorrelator::assess(const std::string& deviceId,
       fmt::format("transfer began {:.1f} s after push activity on the device's APNs connection",
                   delay),
       push->second, Confidence::kMedium,
-      imessage_->behaviourReasons.count("attachment_window_seconds")
-          ? imessage_->behaviourReasons.at("attachment_window_seconds")
-          : std::string(),
+      thresholdReason(*imessage_, kWindow.name),
       contentHosts_->caveat});
   return verdict;
 }

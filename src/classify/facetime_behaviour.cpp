@@ -7,41 +7,80 @@
 namespace baawatch::classify {
 namespace {
 
-double behaviourValue(const ServiceSignature& service, const std::string& name, double fallback) {
-  auto it = service.behaviour.find(name);
-  return it != service.behaviour.end() ? it->second : fallback;
-}
+const std::string kService = "facetime";
+const std::string kRelaySpace = "facetime.relay-space";
+const std::string kRelayPorts = "facetime.relay-ports";
+const std::string kPeerPorts = "facetime.p2p-ports";
+const std::string kLegacyPorts = "facetime.legacy-ports";
+const ThresholdNeed kCallMinSeconds{"call_min_seconds", ThresholdType::kNumber};
+const ThresholdNeed kMediaMinPps{"media_min_packets_per_second", ThresholdType::kNumber};
+const ThresholdNeed kMediaMinKbps{"media_min_kbps", ThresholdType::kNumber};
+const ThresholdNeed kVideoMinKbps{"video_min_kbps", ThresholdType::kNumber};
+const ThresholdNeed kObserveMaxSeconds{"observe_max_seconds", ThresholdType::kNumber};
+const ThresholdNeed kObserveMaxPackets{"observe_max_packets", ThresholdType::kCount};
+const ThresholdNeed kLegacyMinRtpPackets{"legacy_min_rtp_packets", ThresholdType::kCount};
+const ThresholdNeed kPeerMinFaceTimeRtpPackets{"p2p_min_facetime_rtp_packets",
+                                               ThresholdType::kCount};
+const ThresholdNeed kRtpPayloadTypes{"rtp_payload_types", ThresholdType::kPayloadTypes};
 
-std::string reasonOf(const ServiceSignature& service, const std::string& name) {
-  auto it = service.behaviourReasons.find(name);
-  return it != service.behaviourReasons.end() ? it->second : std::string();
+// What the detector keeps per UDP flow until it is classified.
+struct MediaState final : DetectorFlowState {
+  MediaObservation media;
+};
+
+std::string reasonOf(const ServiceSignature& service, const ThresholdNeed& need) {
+  return thresholdReason(service, need.name);
 }
 
 }  // namespace
 
+std::vector<DetectorNeeds> FaceTimeBehaviour::needs() {
+  return {DetectorNeeds{"FaceTime behaviour",
+                        kService,
+                        {kRelaySpace, kRelayPorts, kPeerPorts, kLegacyPorts},
+                        {kCallMinSeconds, kMediaMinPps, kMediaMinKbps, kVideoMinKbps,
+                         kObserveMaxSeconds, kObserveMaxPackets, kLegacyMinRtpPackets,
+                         kPeerMinFaceTimeRtpPackets, kRtpPayloadTypes}}};
+}
+
 FaceTimeBehaviour::FaceTimeBehaviour(std::shared_ptr<const SignatureCatalog> catalog)
     : catalog_(std::move(catalog)) {
-  service_ = catalog_ ? catalog_->find("facetime") : nullptr;
+  service_ = catalog_ ? catalog_->find(kService) : nullptr;
   if (service_ == nullptr) return;
-  relaySpace_ = service_->findRule("facetime.relay-space");
-  relayPorts_ = service_->findRule("facetime.relay-ports");
-  peerPorts_ = service_->findRule("facetime.p2p-ports");
-  legacyPorts_ = service_->findRule("facetime.legacy-ports");
-  callMinSeconds_ = behaviourValue(*service_, "call_min_seconds", callMinSeconds_);
-  mediaMinPps_ = behaviourValue(*service_, "media_min_packets_per_second", mediaMinPps_);
-  mediaMinKbps_ = behaviourValue(*service_, "media_min_kbps", mediaMinKbps_);
-  videoMinKbps_ = behaviourValue(*service_, "video_min_kbps", videoMinKbps_);
-  observeMaxSeconds_ = behaviourValue(*service_, "observe_max_seconds", observeMaxSeconds_);
-  observeMaxPackets_ = static_cast<std::uint32_t>(
-      behaviourValue(*service_, "observe_max_packets", observeMaxPackets_));
-  legacyMinRtpPackets_ =
-      behaviourValue(*service_, "legacy_min_rtp_packets", legacyMinRtpPackets_);
-  peerMinFaceTimeRtpPackets_ =
-      behaviourValue(*service_, "p2p_min_facetime_rtp_packets", peerMinFaceTimeRtpPackets_);
-  if (auto it = service_->behaviourLists.find("rtp_payload_types");
-      it != service_->behaviourLists.end()) {
-    for (double type : it->second) payloadTypes_.push_back(static_cast<int>(type));
+  relaySpace_ = &neededRule(*service_, kRelaySpace);
+  relayPorts_ = &neededRule(*service_, kRelayPorts);
+  peerPorts_ = &neededRule(*service_, kPeerPorts);
+  legacyPorts_ = &neededRule(*service_, kLegacyPorts);
+  callMinSeconds_ = thresholdValue(*service_, kCallMinSeconds);
+  mediaMinPps_ = thresholdValue(*service_, kMediaMinPps);
+  mediaMinKbps_ = thresholdValue(*service_, kMediaMinKbps);
+  videoMinKbps_ = thresholdValue(*service_, kVideoMinKbps);
+  observeMaxSeconds_ = thresholdValue(*service_, kObserveMaxSeconds);
+  observeMaxPackets_ = static_cast<std::uint32_t>(thresholdValue(*service_, kObserveMaxPackets));
+  legacyMinRtpPackets_ = thresholdValue(*service_, kLegacyMinRtpPackets);
+  peerMinFaceTimeRtpPackets_ = thresholdValue(*service_, kPeerMinFaceTimeRtpPackets);
+  payloadTypes_ = thresholdPayloadTypes(*service_, kRtpPayloadTypes);
+}
+
+std::unique_ptr<DetectorFlowState> FaceTimeBehaviour::newFlowState(const flow::Flow& flow) const {
+  if (!enabled() || flow.protocol != 17) return nullptr;
+  return std::make_unique<MediaState>();
+}
+
+void FaceTimeBehaviour::observe(PacketContext& context, DetectorFlowState* state) {
+  if (state == nullptr || context.packet.payload.empty()) return;
+  MediaObservation& media = static_cast<MediaState*>(state)->media;
+  if (media.packetsSeen < observeMaxPackets_) media.observe(context.packet.payload);
+}
+
+Assessment FaceTimeBehaviour::judge(JudgeContext& context, DetectorFlowState* state) {
+  if (state == nullptr) return {};
+  Assessment assessment = assess(context.flow, static_cast<MediaState*>(state)->media,
+                                 context.facts, context.now, context.final);
+  if (assessment.judgement == Judgement::kMatch) {
+    context.counters.add("classify.behaviour." + service_->id);
   }
+  return assessment;
 }
 
 bool FaceTimeBehaviour::portIn(const SignatureRule* rule, std::uint16_t port) {
@@ -121,11 +160,11 @@ void FaceTimeBehaviour::addEvidence(Verdict& verdict, const SignatureRule* rule,
   verdict.evidence.push_back(std::move(evidence));
 }
 
-BehaviourAssessment FaceTimeBehaviour::assess(const flow::Flow& flow,
+Assessment FaceTimeBehaviour::assess(const flow::Flow& flow,
                                               const MediaObservation& media,
                                               const FlowFacts& facts, Timestamp now,
                                               bool final) const {
-  BehaviourAssessment result;
+  Assessment result;
   if (!worthWatching(flow, media)) return result;
   Rates rates = ratesOf(flow);
   bool mediaRate = mediaRateMet(rates);
@@ -135,12 +174,12 @@ BehaviourAssessment FaceTimeBehaviour::assess(const flow::Flow& flow,
   const IpAddress& apple = inRelaySpace(flow.server) ? flow.server : flow.client;
   bool appleSide = inRelaySpace(flow.server) || inRelaySpace(flow.client);
   std::string rateText = describeRates(rates);
-  std::string mediaReason = reasonOf(*service_, "media_min_packets_per_second");
+  std::string mediaReason = reasonOf(*service_, kMediaMinPps);
 
   // Relay call: STUN/TURN and QUIC multiplexed on one 5-tuple to Apple, QUIC without SNI.
   bool multiplexed = (media.stunMessages > 0 || media.channelData > 0) && media.quicLongHeaders > 0;
   if (appleSide && multiplexed && facts.quicServerName.empty() && mediaRate) {
-    result.state = BehaviourState::kMatched;
+    result.judgement = Judgement::kMatch;
     result.verdict = makeVerdict(Confidence::kHigh, rates);
     std::string portNote = portIn(relayPorts_, flow.serverPort) ? " (documented relay port)" : "";
     addEvidence(*result.verdict, relaySpace_, "facetime.relay-space", EvidenceField::kServerIp,
@@ -163,7 +202,7 @@ BehaviourAssessment FaceTimeBehaviour::assess(const flow::Flow& flow,
   if (media.appleLinkStunMessages > 0 && mediaRate) {
     bool faceTimeTypes = media.rtpPackets >= peerMinFaceTimeRtpPackets_ &&
                          hasFaceTimePayloadType(media);
-    result.state = BehaviourState::kMatched;
+    result.judgement = Judgement::kMatch;
     result.verdict = makeVerdict(faceTimeTypes ? Confidence::kHigh : Confidence::kMedium, rates);
     addEvidence(*result.verdict, nullptr, "facetime.p2p-stun", EvidenceField::kBehaviour,
                 fmt::format("{} STUN message(s) with attributes 0x8008 (16 bytes) and 0x8007 "
@@ -176,7 +215,7 @@ BehaviourAssessment FaceTimeBehaviour::assess(const flow::Flow& flow,
       addEvidence(*result.verdict, nullptr, "facetime.rtp-payload-types",
                   EvidenceField::kBehaviour,
                   fmt::format("{} RTP packets with FaceTime payload types", media.rtpPackets), now,
-                  Confidence::kMedium, reasonOf(*service_, "rtp_payload_types"));
+                  Confidence::kMedium, reasonOf(*service_, kRtpPayloadTypes));
     }
     if (portIn(peerPorts_, flow.serverPort) || portIn(peerPorts_, flow.clientPort)) {
       addEvidence(*result.verdict, peerPorts_, "facetime.p2p-ports", EvidenceField::kBehaviour,
@@ -191,7 +230,7 @@ BehaviourAssessment FaceTimeBehaviour::assess(const flow::Flow& flow,
   // WebRTC media to Apple (a FaceTime link joined in a browser).
   if (appleSide && media.stunMessages > 0 && (media.dtlsRecords > 0 || media.rtpPackets > 0) &&
       media.quicLongHeaders == 0 && mediaRate) {
-    result.state = BehaviourState::kMatched;
+    result.judgement = Judgement::kMatch;
     result.verdict = makeVerdict(Confidence::kMedium, rates);
     addEvidence(*result.verdict, relaySpace_, "facetime.relay-space", EvidenceField::kServerIp,
                 fmt::format("{} udp/{}", apple.toString(), flow.serverPort), flow.firstSeen,
@@ -213,7 +252,7 @@ BehaviourAssessment FaceTimeBehaviour::assess(const flow::Flow& flow,
   if (symmetricLegacyPort && media.rtpPackets >= legacyMinRtpPackets_ &&
       (final || mediaRate)) {
     bool faceTimeTypes = hasFaceTimePayloadType(media);
-    result.state = BehaviourState::kMatched;
+    result.judgement = Judgement::kMatch;
     result.verdict = makeVerdict(faceTimeTypes ? Confidence::kHigh : Confidence::kMedium, rates);
     if (!mediaRate) result.verdict->media.clear();  // too little seen to tell audio from video
     addEvidence(*result.verdict, legacyPorts_, "facetime.legacy-ports", EvidenceField::kBehaviour,
@@ -223,12 +262,12 @@ BehaviourAssessment FaceTimeBehaviour::assess(const flow::Flow& flow,
       addEvidence(*result.verdict, nullptr, "facetime.rtp-payload-types",
                   EvidenceField::kBehaviour,
                   fmt::format("{} RTP packets with FaceTime payload types", media.rtpPackets), now,
-                  Confidence::kMedium, reasonOf(*service_, "rtp_payload_types"));
+                  Confidence::kMedium, reasonOf(*service_, kRtpPayloadTypes));
     }
     return result;
   }
 
-  result.state = final ? BehaviourState::kNotMatched : BehaviourState::kWatching;
+  result.judgement = final ? Judgement::kNoMatch : Judgement::kWatching;
   return result;
 }
 

@@ -5,7 +5,8 @@
 namespace baawatch::classify {
 namespace {
 
-constexpr double kDefaultSessionWindowSeconds = 600;
+// Ten minutes: a call following the named session of its app (research/call-protocols.md).
+const ThresholdNeed kSessionWindow{"session_window_seconds", ThresholdType::kNumber, false, 600};
 
 bool isNameField(EvidenceField field) {
   return field == EvidenceField::kTlsSni || field == EvidenceField::kQuicSni ||
@@ -19,9 +20,20 @@ bool hasNameEvidence(const Verdict& verdict) {
                      [](const Evidence& evidence) { return isNameField(evidence.field); });
 }
 
+std::vector<DetectorNeeds> SessionContext::needs() {
+  return {DetectorNeeds{"session context", kAnyService, {}, {kSessionWindow}}};
+}
+
 double SessionContext::windowFor(const ServiceSignature& service) {
-  auto it = service.behaviour.find("session_window_seconds");
-  return it != service.behaviour.end() ? it->second : kDefaultSessionWindowSeconds;
+  return thresholdValue(service, kSessionWindow);
+}
+
+bool SessionContext::refine(const std::string& deviceId, const flow::Flow& /*flow*/,
+                            FlowFacts& facts, Timestamp time) {
+  if (!facts.verdict) return false;
+  bool changed = refine(deviceId, *facts.verdict, time);
+  observe(deviceId, *facts.verdict, time);
+  return changed;
 }
 
 void SessionContext::observe(const std::string& deviceId, const Verdict& verdict,

@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "baawatch/classify/signature.hpp"
+#include "baawatch/classify/detector_needs.hpp"
 #include "baawatch/common/config_error.hpp"
 #include "baawatch/common/yaml_support.hpp"
 
@@ -186,8 +187,8 @@ Enum parseChoice(const yaml::Node& node,
 
 class CatalogLoader {
  public:
-  explicit CatalogLoader(std::string folder)
-      : folder_(std::move(folder)), ndpiNames_(ndpiProtocolNames()) {}
+  CatalogLoader(std::string folder, std::vector<DetectorNeeds> needs)
+      : folder_(std::move(folder)), ndpiNames_(ndpiProtocolNames()), needs_(std::move(needs)) {}
 
   SignatureCatalog load() {
     fs::path servicesFolder = fs::path(folder_) / "services";
@@ -265,8 +266,88 @@ class CatalogLoader {
       service.rules.push_back(loadRule(rules.at(i), service.id));
     }
 
+    checkNeededRules(rules, service);
     if (root.has("behaviour")) loadBehaviour(root.child("behaviour"), service);
+    checkNeededThresholds(root.has("behaviour") ? root.child("behaviour") : root, service);
     return service;
+  }
+
+  // The needs that apply to `serviceId`'s file: its own, and with `withAny` those of every file.
+  std::vector<const DetectorNeeds*> needsOf(const std::string& serviceId, bool withAny) const {
+    std::vector<const DetectorNeeds*> found;
+    for (const DetectorNeeds& need : needs_) {
+      if (need.serviceId == serviceId || (withAny && need.serviceId == kAnyService))
+        found.push_back(&need);
+    }
+    return found;
+  }
+
+  // Every rule a detector looks up by id is there (a renamed rule would leave it without).
+  void checkNeededRules(const yaml::Node& rules, const ServiceSignature& service) const {
+    for (const DetectorNeeds* need : needsOf(service.id, false)) {
+      for (const std::string& ruleId : need->ruleIds) {
+        if (service.findRule(ruleId) != nullptr) continue;
+        rules.fail(fmt::format("no rule '{}', which the {} detector reads", ruleId,
+                               need->detector));
+      }
+    }
+  }
+
+  // The declaration of threshold `name` for this file, or null when no detector reads it.
+  const ThresholdNeed* thresholdNeed(const std::string& serviceId, const std::string& name,
+                                     std::string* detector) const {
+    for (const DetectorNeeds* need : needsOf(serviceId, true)) {
+      for (const ThresholdNeed& threshold : need->thresholds) {
+        if (threshold.name != name) continue;
+        if (detector != nullptr) *detector = need->detector;
+        return &threshold;
+      }
+    }
+    return nullptr;
+  }
+
+  std::string thresholdNamesOf(const std::string& serviceId) const {
+    std::set<std::string> names;
+    for (const DetectorNeeds* need : needsOf(serviceId, true))
+      for (const ThresholdNeed& threshold : need->thresholds) names.insert(threshold.name);
+    if (names.empty()) return "none";
+    return fmt::format("{}", fmt::join(names, ", "));
+  }
+
+  static bool isWhole(double value) { return value == static_cast<double>(static_cast<long long>(value)); }
+
+  // A threshold's value is of the type its detector declared.
+  static void checkThresholdType(const yaml::Node& threshold, const ThresholdNeed& need,
+                                 const ServiceSignature& service, const std::string& name) {
+    bool list = need.type == ThresholdType::kPayloadTypes;
+    if (threshold.has(list ? "values" : "value") == false) {
+      threshold.fail(fmt::format("needs {}", toString(need.type)));
+    }
+    if (list) {
+      yaml::Node values = threshold.child("values");
+      const std::vector<double>& read = service.behaviourLists.at(name);
+      for (std::size_t i = 0; i < read.size(); ++i) {
+        if (read[i] < 0 || read[i] > 127 || !isWhole(read[i]))
+          values.at(i).fail(fmt::format("needs {}", toString(need.type)));
+      }
+      return;
+    }
+    double value = service.behaviour.at(name);
+    if (value < 0 || (need.type == ThresholdType::kCount && !isWhole(value)))
+      threshold.child("value").fail(fmt::format("needs {}", toString(need.type)));
+  }
+
+  // Every threshold a detector needs from this file is there.
+  void checkNeededThresholds(const yaml::Node& where, const ServiceSignature& service) const {
+    for (const DetectorNeeds* need : needsOf(service.id, false)) {
+      for (const ThresholdNeed& threshold : need->thresholds) {
+        if (!threshold.required || service.behaviour.contains(threshold.name) ||
+            service.behaviourLists.contains(threshold.name))
+          continue;
+        where.fail(fmt::format("no threshold '{}' ({}), which the {} detector reads",
+                               threshold.name, toString(threshold.type), need->detector));
+      }
+    }
   }
 
   SignatureRule loadRule(const yaml::Node& node, const std::string& serviceId) {
@@ -447,11 +528,22 @@ class CatalogLoader {
         service.behaviour[name] = threshold.child("value").asNumber(-1e15, 1e15);
       }
       service.behaviourReasons[name] = requiredText(threshold, "reason");
+      // A threshold no detector reads is a misspelling or a leftover: either way its number
+      // would silently not apply.
+      const ThresholdNeed* need = thresholdNeed(service.id, name, nullptr);
+      if (need == nullptr) {
+        yaml::Node(entry.first, node.file(), threshold.path())
+            .fail(fmt::format("no detector reads threshold '{}' (thresholds read from {}'s file: "
+                              "{})",
+                              name, service.id, thresholdNamesOf(service.id)));
+      }
+      checkThresholdType(threshold, *need, service, name);
     }
   }
 
   std::string folder_;
   const std::unordered_set<std::string>& ndpiNames_;
+  std::vector<DetectorNeeds> needs_;
   std::set<std::string> serviceIds_;
   std::map<std::string, std::string> ruleFiles_;  // rule id -> file defining it
   std::map<std::string, std::string> hashed_;     // relative path -> content, for the version
@@ -517,7 +609,12 @@ const ServiceSignature* SignatureCatalog::find(std::string_view serviceId) const
 }
 
 SignatureCatalog loadSignatureCatalog(const std::string& folder) {
-  return CatalogLoader(folder).load();
+  return CatalogLoader(folder, builtInDetectorNeeds()).load();
+}
+
+SignatureCatalog loadSignatureCatalog(const std::string& folder,
+                                      std::vector<DetectorNeeds> needs) {
+  return CatalogLoader(folder, std::move(needs)).load();
 }
 
 }  // namespace baawatch::classify

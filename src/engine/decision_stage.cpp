@@ -16,7 +16,7 @@ DecisionStage::DecisionStage(const Snapshot& snapshot, sink::RecordSink& sink,
       sensorName_(std::move(sensorName)),
       flowRecords_(snapshot.settings.output.flowRecords),
       builder_(recordContext(snapshot, sensorName_)),
-      attachments_(snapshot.catalog),
+      contextRules_(snapshot.catalog),
       policyEngine_(snapshot.policy),
       encounters_(snapshot.settings.output.encounterGap,
                   [this](const policy::Encounter& encounter) {
@@ -27,11 +27,12 @@ DecisionStage::DecisionStage(const Snapshot& snapshot, sink::RecordSink& sink,
                         sink_.write(builder_.counts(count));
                       }) {}
 
-void DecisionStage::observePush(const PushActivity& push) {
-  bool deviceIsClient = policyEngine_.isClinical(push.client);
-  inventory::Device device = inventory_.lookup(deviceIsClient ? push.client : push.server,
-                                               deviceIsClient ? push.clientMac : push.serverMac);
-  attachments_.observePushActivity(device.id, push.time);
+void DecisionStage::observeSignal(const classify::DetectorSignal& signal) {
+  bool deviceIsClient = policyEngine_.isClinical(signal.client);
+  inventory::Device device =
+      inventory_.lookup(deviceIsClient ? signal.client : signal.server,
+                        deviceIsClient ? signal.clientMac : signal.serverMac);
+  contextRules_.observeSignal(device.id, signal);
 }
 
 void DecisionStage::onClassified(const flow::Flow& flow, const classify::FlowFacts& facts,
@@ -43,36 +44,25 @@ void DecisionStage::onClassified(const flow::Flow& flow, const classify::FlowFac
       policyEngine_.isClinical(flow.client) || !policyEngine_.isClinical(flow.server);
   state.device = inventory_.lookup(state.deviceIsClient ? flow.client : flow.server,
                                    state.deviceIsClient ? flow.clientMac : flow.serverMac);
-  const std::string& deviceId = state.device.id;
-  classify::Verdict verdict;
-  if (facts.verdict) {
-    verdict = *facts.verdict;
-  } else {
-    std::optional<classify::Verdict> attachment = attachments_.assess(deviceId, flow, facts);
-    if (!attachment) return;
-    counters_.add("classify.attachment_possible");
-    verdict = std::move(*attachment);
-    state.decided = facts;
-  }
-  if (sessions_.refine(deviceId, verdict, time)) {
-    counters_.add("classify.context_refined");
-    if (!state.decided) state.decided = facts;
-  }
-  sessions_.observe(deviceId, verdict, time);
-  if (state.decided) state.decided->verdict = verdict;
-  policy::Decision decision = policyEngine_.decide(verdict, state.device, flow.vlan, time);
-  if (decision.action != policy::Action::kIgnore) {
-    if ((decision.action == policy::Action::kAlert ||
-         decision.action == policy::Action::kVisibility) &&
-        !decision.suppressed) {
-      sink_.write(builder_.decision(flow, state.deviceIsClient, verdict, state.device, decision,
-                                    time));
+  classify::FlowFacts refined = facts;
+  if (contextRules_.refine(state.device.id, flow, refined, time)) state.decided = std::move(refined);
+  const classify::FlowFacts& decided = state.decided ? *state.decided : facts;
+  if (decided.verdict) {
+    const classify::Verdict& verdict = *decided.verdict;
+    policy::Decision decision = policyEngine_.decide(verdict, state.device, flow.vlan, time);
+    if (decision.action != policy::Action::kIgnore) {
+      if ((decision.action == policy::Action::kAlert ||
+           decision.action == policy::Action::kVisibility) &&
+          !decision.suppressed) {
+        sink_.write(builder_.decision(flow, state.deviceIsClient, verdict, state.device, decision,
+                                      time));
+      }
+      state.reported = true;
+      if (decision.policyRule != "presence") {
+        state.encounterKey = encounters_.flowClassified(flow, verdict, state.device, decision);
+      }
+      intervalCounts_.flowClassified(verdict, state.device, decision, time);
     }
-    state.reported = true;
-    if (decision.policyRule != "presence") {
-      state.encounterKey = encounters_.flowClassified(flow, verdict, state.device, decision);
-    }
-    intervalCounts_.flowClassified(verdict, state.device, decision, time);
   }
   if (state.reported || state.decided) flows_[flow.id] = std::move(state);
 }
@@ -101,8 +91,7 @@ void DecisionStage::housekeeping(Timestamp now) {
   intervalCounts_.flushBefore(now);
   // Per-device context is kept while it can still matter; a walk a minute is plenty.
   if (now.micros - lastForget_.micros >= 60000000) {
-    sessions_.forgetBefore(now);
-    attachments_.forgetBefore(now);
+    contextRules_.forgetBefore(now);
     lastForget_ = now;
   }
 }
@@ -121,14 +110,13 @@ void DecisionStage::replaceSnapshot(const Snapshot& snapshot, SignaturesChanged 
   flowRecords_ = snapshot.settings.output.flowRecords;
   retiredPolicyCounters_.merge(policyEngine_.counters());
   policyEngine_ = policy::PolicyEngine(snapshot.policy);
-  if (signatures == SignaturesChanged::kYes) {
-    attachments_ = classify::AttachmentCorrelator(snapshot.catalog);
-  }
+  if (signatures == SignaturesChanged::kYes) contextRules_.replaceCatalog(snapshot.catalog);
 }
 
 Counters DecisionStage::counters() const {
   Counters merged;
   merged.merge(counters_);
+  merged.merge(contextRules_.counters());
   merged.merge(policyEngine_.counters());
   merged.merge(inventory_.counters());
   merged.merge(retiredPolicyCounters_);

@@ -37,7 +37,6 @@ FlowStage::FlowStage(const Snapshot& snapshot, FlowEvents& events, unsigned shar
     : events_(events),
       classifierOptions_(classifierOptions(snapshot.settings)),
       classifier_(std::make_unique<classify::FlowClassifier>(snapshot.catalog, classifierOptions_)),
-      pushDetector_(snapshot.catalog),
       maxDeadlines_(flowOptions(snapshot.settings.flows, shards).maxFlows),
       flows_(flowOptions(snapshot.settings.flows, shards),
              [this](flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime) {
@@ -65,11 +64,11 @@ void FlowStage::track(const decode::DecodedPacket& packet, std::uint64_t packetN
       ndpiDeadlines_.push_back(NdpiDeadline{packet.time.micros + budget, flow.id, flow.key});
     }
   }
-  if (pushDetector_.isPushActivity(packet)) {
-    events_.pushActivity(
-        PushActivity{flow.client, flow.server, flow.clientMac, flow.serverMac, packet.time});
+  bool classified = classifier_->onPacket(flow, packet, tracked.direction);
+  if (classifier_->hasSignals()) {
+    for (const classify::DetectorSignal& signal : classifier_->takeSignals()) events_.signal(signal);
   }
-  if (classifier_->onPacket(flow, packet, tracked.direction)) {
+  if (classified) {
     if (const classify::FlowFacts* facts = classify::FlowClassifier::facts(flow)) {
       events_.classified(flow, *facts, packet.time);
     }
@@ -142,7 +141,6 @@ void FlowStage::replaceSnapshot(const Snapshot& snapshot, ClassifierRebuild rebu
   retiredClassifierCounters_.merge(classifier_->counters());
   classifierOptions_ = classifierOptions(snapshot.settings);
   classifier_ = std::make_unique<classify::FlowClassifier>(snapshot.catalog, classifierOptions_);
-  pushDetector_ = classify::AttachmentCorrelator(snapshot.catalog);
 }
 
 Counters FlowStage::counters(DnsCacheCounters dnsCache) const {

@@ -8,7 +8,7 @@
 #include <deque>
 #include <memory>
 
-#include "baawatch/classify/attachment_correlator.hpp"
+#include "baawatch/classify/detector_signal.hpp"
 #include "baawatch/classify/flow_classifier.hpp"
 #include "baawatch/common/counters.hpp"
 #include "baawatch/engine/decision_stage.hpp"
@@ -23,7 +23,8 @@ namespace baawatch::engine {
 class FlowEvents {
  public:
   virtual ~FlowEvents() = default;
-  virtual void pushActivity(const PushActivity& push) = 0;
+  // A detector's signal, before the classification of the packet that showed it.
+  virtual void signal(const classify::DetectorSignal& signal) = 0;
   virtual void classified(const flow::Flow& flow, const classify::FlowFacts& facts,
                           Timestamp time) = 0;
   // `facts` is null for a flow never classified.
@@ -70,7 +71,6 @@ class FlowStage {
   FlowEvents& events_;
   classify::ClassifierOptions classifierOptions_;
   std::unique_ptr<classify::FlowClassifier> classifier_;  // replaced when signatures change
-  classify::AttachmentCorrelator pushDetector_;            // only isPushActivity() is used here
   Counters counters_;
   Counters retiredClassifierCounters_;
   // Flows in the order they began, each with the time its nDPI time budget runs out; a flow

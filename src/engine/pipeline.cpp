@@ -69,7 +69,7 @@ class InlinePipeline final : public PipelineCore, private FlowEvents {
   }
 
   // FlowEvents
-  void pushActivity(const PushActivity& push) override { decision_.observePush(push); }
+  void signal(const classify::DetectorSignal& signal) override { decision_.observeSignal(signal); }
   void classified(const flow::Flow& flow, const classify::FlowFacts& facts,
                   Timestamp time) override {
     decision_.onClassified(flow, facts, time);

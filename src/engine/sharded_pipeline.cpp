@@ -104,7 +104,7 @@ struct ReloadAction {
 };
 
 using EventBody = std::variant<SenderSeen, decode::ArpPacket, decode::DhcpMessage, MdnsSeen,
-                               PushActivity, FlowClassified, FlowEnded, WorkerCounters,
+                               classify::DetectorSignal, FlowClassified, FlowEnded, WorkerCounters,
                                HousekeepingAction, StatsAction, FinishAction, ReloadAction>;
 
 enum Phase : std::uint8_t { kPacketPhase = 0, kMarkerPhase = 1, kActionPhase = 2 };
@@ -280,8 +280,8 @@ class ShardedPipeline final : public PipelineCore {
     Worker(const Snapshot& snapshot, unsigned workerIndex, unsigned workerCount)
         : index(workerIndex), stage(snapshot, *this, workerCount) {}
 
-    void pushActivity(const PushActivity& push) override {
-      add(Event{seq, phase, push.time, push});
+    void signal(const classify::DetectorSignal& signal) override {
+      add(Event{seq, phase, signal.time, signal});
     }
     void classified(const flow::Flow& flow, const classify::FlowFacts& facts,
                     Timestamp time) override {
@@ -571,8 +571,8 @@ class ShardedPipeline final : public PipelineCore {
             decision_.observeDhcp(body, event.time);
           } else if constexpr (std::is_same_v<Body, MdnsSeen>) {
             decision_.observeMdns(body.message, event.time);
-          } else if constexpr (std::is_same_v<Body, PushActivity>) {
-            decision_.observePush(body);
+          } else if constexpr (std::is_same_v<Body, classify::DetectorSignal>) {
+            decision_.observeSignal(body);
           } else if constexpr (std::is_same_v<Body, FlowClassified>) {
             decision_.onClassified(body.flow, body.facts, event.time);
           } else if constexpr (std::is_same_v<Body, FlowEnded>) {

@@ -5,13 +5,16 @@
 // authorisation over APNs and downloads it right after the announcing push; iCloud Photos and
 // Drive use the same hosts on their own schedule. So this is a correlation, not an observation:
 // medium confidence, counted, and alerted only where the policy opts in
-// (alert_on_attachment_possible). Thresholds: signatures/services/imessage.yaml `behaviour:`.
-// Never counts messages. Thread: owned by one packet thread.
+// (alert_on_attachment_possible). Thresholds: signatures/services/imessage.yaml `behaviour:`
+// (declared by needs()). A ContextRule: the push activity comes as signals of the push detector
+// (classify/push_activity_detector.hpp). Never counts messages. Thread: owned by the decision
+// stage.
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
+#include "baawatch/classify/detector.hpp"
 #include "baawatch/classify/flow_classifier.hpp"
 #include "baawatch/classify/signature.hpp"
 #include "baawatch/classify/verdict.hpp"
@@ -20,17 +23,26 @@
 
 namespace baawatch::classify {
 
-class AttachmentCorrelator {
+class AttachmentCorrelator final : public ContextRule {
  public:
   explicit AttachmentCorrelator(std::shared_ptr<const SignatureCatalog> catalog);
+  static std::vector<DetectorNeeds> needs();
 
-  // Whether this packet is APNs push activity (TCP to Apple's push addresses and ports, with more
-  // payload than a keepalive).
-  bool isPushActivity(const decode::DecodedPacket& packet) const;
+  // ContextRule
+  std::string_view name() const override { return "iMessage attachment correlation"; }
+  std::string_view refinedCounter() const override { return "classify.attachment_possible"; }
+  void observeSignal(const std::string& deviceId, const DetectorSignal& signal) override;
+  // Gives an unattributed flow the attachment verdict (assess()).
+  bool refine(const std::string& deviceId, const flow::Flow& flow, FlowFacts& facts,
+              Timestamp time) override;
+  void forgetBefore(Timestamp now) override { forgetBefore(now, 7200); }
+  // Push activity is forgotten with the old catalog.
+  void replaceCatalog(std::shared_ptr<const SignatureCatalog> catalog) override;
+
   void observePushActivity(const std::string& deviceId, Timestamp time);
   // Forgets push activity older than the window plus `margin` seconds at `now` (as
   // SessionContext::forgetBefore, for the same reason).
-  void forgetBefore(Timestamp now, double margin = 7200);
+  void forgetBefore(Timestamp now, double margin);
   std::size_t devices() const { return lastPush_.size(); }
 
   // A verdict for an otherwise unattributed flow to an iCloud content host that began within the
@@ -42,9 +54,7 @@ class AttachmentCorrelator {
   std::shared_ptr<const SignatureCatalog> catalog_;
   const ServiceSignature* imessage_ = nullptr;
   const SignatureRule* contentHosts_ = nullptr;
-  const SignatureRule* pushAddresses_ = nullptr;
-  double windowSeconds_ = 10;
-  double minPushPayload_ = 200;
+  double windowSeconds_ = 0;
   std::unordered_map<std::string, Timestamp> lastPush_;
 };
 

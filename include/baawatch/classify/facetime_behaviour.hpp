@@ -8,10 +8,14 @@
 //  - web join media: WebRTC (STUN + DTLS/SRTP) to Apple's relay space at media rate (the browser's
 //    facetime.apple.com visit is matched by name; the pipeline's device context joins the two).
 // Every number comes from signatures/services/facetime.yaml (`behaviour:` and the
-// `behaviour_only` rules), with its reason there. Read-only after construction; thread-safe.
+// `behaviour_only` rules), with its reason there; needs() declares them, so the catalog loader
+// refuses a facetime.yaml without one. A FlowDetector of the classification chain: it watches
+// UDP flows that could be FaceTime media (per-flow state: a MediaObservation) and judges them by
+// assess(). assess() is read-only and thread-safe.
 #include <memory>
 #include <optional>
 
+#include "baawatch/classify/detector.hpp"
 #include "baawatch/classify/flow_classifier.hpp"
 #include "baawatch/classify/media_observation.hpp"
 #include "baawatch/classify/signature.hpp"
@@ -20,28 +24,24 @@
 
 namespace baawatch::classify {
 
-enum class BehaviourState : std::uint8_t {
-  kWatching,     // not decided yet: keep observing
-  kNotMatched,   // this is not (or cannot be shown to be) a FaceTime call
-  kMatched,      // a FaceTime call: the verdict says which kind and why
-};
-
-struct BehaviourAssessment {
-  BehaviourState state = BehaviourState::kNotMatched;
-  std::optional<Verdict> verdict;
-};
-
-class FaceTimeBehaviour {
+class FaceTimeBehaviour final : public FlowDetector {
  public:
   // Disabled (never watches) when the catalog has no `facetime` service.
   explicit FaceTimeBehaviour(std::shared_ptr<const SignatureCatalog> catalog);
+  static std::vector<DetectorNeeds> needs();
+
+  // FlowDetector
+  std::string_view name() const override { return "FaceTime behaviour"; }
+  std::unique_ptr<DetectorFlowState> newFlowState(const flow::Flow& flow) const override;
+  void observe(PacketContext& context, DetectorFlowState* state) override;
+  Assessment judge(JudgeContext& context, DetectorFlowState* state) override;
 
   bool enabled() const { return service_ != nullptr; }
   // Whether a UDP flow could still turn out to be FaceTime media and deserves watching.
   bool worthWatching(const flow::Flow& flow, const MediaObservation& media) const;
   // Decides on what has been seen so far; with `final` (flow ended or watched long enough) it
   // never answers kWatching.
-  BehaviourAssessment assess(const flow::Flow& flow, const MediaObservation& media,
+  Assessment assess(const flow::Flow& flow, const MediaObservation& media,
                              const FlowFacts& facts, Timestamp now, bool final) const;
   double observeMaxSeconds() const { return observeMaxSeconds_; }
   std::uint32_t observeMaxPackets() const { return observeMaxPackets_; }

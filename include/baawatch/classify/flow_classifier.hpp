@@ -1,15 +1,21 @@
 #pragma once
-// The classification chain for one packet thread: nDPI 4.2 first (until it decides or its packet
-// budget is spent, then give up), then our signatures over everything the flow showed (TLS SNI,
-// QUIC SNI, HTTP host, the name its client resolved, the server address, nDPI's labels).
-// A flow is classified once, when nDPI is done with it or when it ends, so the verdict carries
-// all the evidence at once.
+// The classification chain for one packet thread: the detectors (classify/detector.hpp) run in
+// order over every flow. nDPI 4.2 first (until it decides or its packet budget is spent, then it
+// gives up and its label and host name become facts); our own ClientHello reading; the FaceTime
+// behaviour (it may watch a UDP flow for seconds); the push activity signal; and last our
+// signatures over everything the flow showed (TLS SNI, QUIC SNI, HTTP host, the name its client
+// resolved, the server address, nDPI's labels). The first detector that matches decides; one that
+// is still watching holds the judgement back. A flow is classified once, when every detector
+// before the deciding one is done with it or when it ends, so the verdict carries all the
+// evidence at once.
 // Thread: one instance per packet thread (it owns an nDPI detection module).
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "baawatch/classify/detector_signal.hpp"
 #include "baawatch/classify/dns_cache.hpp"
 #include "baawatch/classify/signature_matcher.hpp"
 #include "baawatch/classify/verdict.hpp"
@@ -29,15 +35,21 @@ struct ClassifierOptions {
 struct FlowFacts {
   std::string ndpiLabel;        // "TLS.WhatsApp", "STUN", "Unknown"
   std::string ndpiCategory;
+  std::string ndpiAppName;      // nDPI's two names, for the signatures' `ndpi:` rules
+  std::string ndpiMasterName;
   std::string tlsServerName;
   std::vector<std::string> tlsAlpn;
   bool tlsEchOffered = false;
   std::string quicServerName;
   std::string httpHost;
   std::string resolvedName;     // the DNS name the client resolved to the server address
+  Timestamp tlsSeenAt;          // when the ClientHello's name was seen, for the evidence
+  Timestamp nameSeenAt;         // when `resolvedName` was resolved
   bool classified = false;
   std::optional<Verdict> verdict;
 };
+
+class FlowDetector;
 
 class FlowClassifier {
  public:
@@ -59,29 +71,31 @@ class FlowClassifier {
   // later for TCP.
   bool onNdpiTimeUp(flow::Flow& flow, Timestamp now);
 
+  // The signals the detectors emitted since the last call, in packet order (FlowStage ships
+  // them before the packet's classification).
+  std::vector<DetectorSignal> takeSignals();
+  bool hasSignals() const { return !signals_.empty(); }
+
   // DNS answers feed the cache (call for every DNS response seen).
   void observeDnsResponse(const IpAddress& client, const decode::DnsMessage& response,
                           Timestamp time);
 
   static const FlowFacts* facts(const flow::Flow& flow);
-  // For the stages after classification that refine a verdict (device context).
-  static FlowFacts* mutableFacts(flow::Flow& flow);
-  const SignatureMatcher& matcher() const { return matcher_; }
   const Counters& counters() const { return counters_; }
   const DnsCache& dnsCache() const { return dnsCache_; }
+  // The chain, in the order it runs.
+  const std::vector<std::unique_ptr<FlowDetector>>& detectors() const { return detectors_; }
 
  private:
-  struct Impl;
-  // Once nDPI is done: classifies `flow` at `time` unless its behaviour is still being watched
-  // (never so when `final`), then releases nDPI's state. Returns whether it classified.
-  bool classifyUnlessWatching(flow::Flow& flow, Timestamp time, bool final);
-  void classify(flow::Flow& flow, Timestamp time, std::optional<Verdict> behaviourVerdict);
+  // Asks the detectors in order; classifies `flow` at `time` unless one is still watching (never
+  // so when `final`), then releases the detectors' per-flow state. Returns whether it classified.
+  bool judge(flow::Flow& flow, Timestamp time, bool final);
 
   std::shared_ptr<const SignatureCatalog> catalog_;
-  SignatureMatcher matcher_;
   ClassifierOptions options_;
   DnsCache dnsCache_;
-  std::unique_ptr<Impl> impl_;
+  std::vector<std::unique_ptr<FlowDetector>> detectors_;
+  std::vector<DetectorSignal> signals_;
   Counters counters_;
 };
 

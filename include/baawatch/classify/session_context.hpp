@@ -9,22 +9,36 @@
 // sibling, with the context as evidence. A call whose own service the device named within the
 // window (facetime.apple.com, then WebRTC media to Apple) gains one step of confidence: two
 // independent signals agree. Only call verdicts are refined.
-// The window is the sibling's `behaviour: session_window_seconds` (default 600 s).
+// The window is the sibling's `behaviour: session_window_seconds` (default 600 s; any service's
+// file may set it, needs() declares it).
 // A session outlives a reload: it keeps the catalog its service came from alive (as a Verdict
 // does), and a verdict re-attributed to it takes that catalog along.
-// Thread: owned by one packet thread.
+// A ContextRule: refine() of a judged flow refines its verdict, then remembers it.
+// Thread: owned by the decision stage.
 #include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
+#include "baawatch/classify/detector.hpp"
 #include "baawatch/classify/verdict.hpp"
 #include "baawatch/common/timestamp.hpp"
 
 namespace baawatch::classify {
 
-class SessionContext {
+class SessionContext final : public ContextRule {
  public:
+  static std::vector<DetectorNeeds> needs();
+
+  // ContextRule
+  std::string_view name() const override { return "session context"; }
+  std::string_view refinedCounter() const override { return "classify.context_refined"; }
+  bool refine(const std::string& deviceId, const flow::Flow& flow, FlowFacts& facts,
+              Timestamp time) override;
+  void forgetBefore(Timestamp now) override { forgetBefore(now, kForgetMarginSeconds); }
+  // Sessions keep the catalog their service came from: nothing to reread.
+  void replaceCatalog(std::shared_ptr<const SignatureCatalog> catalog) override { (void)catalog; }
+
   // Records a classified flow of `deviceId` (only verdicts with name evidence open a session).
   void observe(const std::string& deviceId, const Verdict& verdict, Timestamp time);
   // Returns true and rewrites `verdict` when the device context names the service better.
@@ -32,7 +46,7 @@ class SessionContext {
   // Forgets sessions that ended more than `margin` seconds before their window closed at `now`:
   // without it a device id (one per spoofed source on a link without MACs) would stay for good.
   // The margin keeps late verdicts (dated by a flow's end, before `now`) judged as before.
-  void forgetBefore(Timestamp now, double margin = kForgetMarginSeconds);
+  void forgetBefore(Timestamp now, double margin);
   static constexpr double kForgetMarginSeconds = 7200;
   std::size_t devices() const { return named_.size(); }
 

@@ -90,7 +90,9 @@ struct SignatureCatalog {
 
 // Loads every *.yaml in `folder/services` (and ip_list files relative to `folder`).
 // Throws ConfigError (file:line:column, field) on the first invalid file: unknown keys, wrong
-// types, bad CIDRs or ports, duplicate service or rule ids, missing required fields.
+// types, bad CIDRs or ports, duplicate service or rule ids, missing required fields, and a rule
+// or threshold a detector needs that is missing, misspelt or of the wrong type
+// (classify/detector_needs.hpp).
 SignatureCatalog loadSignatureCatalog(const std::string& folder);
 
 }  // namespace baawatch::classify

@@ -1,19 +1,18 @@
 #pragma once
 // The serial half of the pipeline: everything that looks across flows. Device attribution
-// (inventory), device context (FaceTime sessions, iMessage attachment correlation), the policy,
-// encounters, interval counts and the records they make. It is fed, in packet order, what the
-// flow stages saw: side-channel facts (ARP, DHCP, mDNS, sender MACs), push activity, and flows
-// classified and ended. With one worker it runs on the packet thread; with several it has a thread of its own and the
-// sharded pipeline merges the workers' events back into packet order, so its decisions do not
-// depend on how flows were spread over workers.
+// (inventory), the context rules (classify::ContextRules), the policy, encounters, interval
+// counts and the records they make. It is fed, in packet order, what the flow stages saw:
+// side-channel facts (ARP, DHCP, mDNS, sender MACs), detector signals, and flows classified and
+// ended. With one worker it runs on the packet thread; with several it has a
+// thread of its own and the sharded pipeline merges the workers' events back into packet order,
+// so its decisions do not depend on how flows were spread over workers.
 // Thread: one thread at a time.
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 
-#include "baawatch/classify/attachment_correlator.hpp"
+#include "baawatch/classify/detector.hpp"
 #include "baawatch/classify/flow_classifier.hpp"
-#include "baawatch/classify/session_context.hpp"
 #include "baawatch/common/counters.hpp"
 #include "baawatch/engine/snapshot.hpp"
 #include "baawatch/decode/dhcp_message.hpp"
@@ -27,15 +26,6 @@
 #include "baawatch/sink/record_sink.hpp"
 
 namespace baawatch::engine {
-
-// The endpoints of a packet of APNs push activity (AttachmentCorrelator::isPushActivity).
-struct PushActivity {
-  IpAddress client;
-  IpAddress server;
-  std::optional<decode::MacAddress> clientMac;
-  std::optional<decode::MacAddress> serverMac;
-  Timestamp time;
-};
 
 enum class StatsRecord : std::uint8_t { kPeriodic, kFinal };
 enum class SignaturesChanged : std::uint8_t { kNo, kYes };
@@ -57,10 +47,11 @@ class DecisionStage {
   void observeMdns(const decode::DnsMessage& mdns, Timestamp time) {
     inventory_.observeMdns(mdns, time);
   }
-  void observePush(const PushActivity& push);
+  // A detector signal: the context rules weigh it for the device it came from.
+  void observeSignal(const classify::DetectorSignal& signal);
 
-  // A flow the classifier is done with. The verdict may be set or refined here (attachment
-  // correlation, device context): the stage then keeps its decided facts for the flow's end.
+  // A flow the classifier is done with. The context rules may set or refine its verdict: the
+  // stage then keeps its decided facts for the flow's end.
   void onClassified(const flow::Flow& flow, const classify::FlowFacts& facts, Timestamp time);
   // A flow leaving the flow table with the classifier's facts (null for flows never classified);
   // the facts decided here take their place.
@@ -74,10 +65,11 @@ class DecisionStage {
   void writeStats(const Counters& counters, Timestamp time, StatsRecord kind);
   void flushSink() { sink_.flush(); }
 
-  // SIGHUP: the new policy (and catalog, for attachment correlation) from now on.
+  // SIGHUP: the new policy (and catalog, for the context rules) from now on.
   void replaceSnapshot(const Snapshot& snapshot, SignaturesChanged signatures);
 
-  // policy.*, inventory.*, classify.attachment_possible, classify.context_refined.
+  // policy.*, inventory.*, and the context rules' counters (classify.attachment_possible,
+  // classify.context_refined).
   Counters counters() const;
 
  private:
@@ -95,9 +87,8 @@ class DecisionStage {
   bool flowRecords_ = false;
   record::RecordBuilder builder_;
   inventory::DeviceInventory inventory_;
-  classify::SessionContext sessions_;
-  classify::AttachmentCorrelator attachments_;
-  Timestamp lastForget_;  // the last walk of sessions_ and attachments_ for stale devices
+  classify::ContextRules contextRules_;
+  Timestamp lastForget_;  // the last walk of the context rules for stale devices
   policy::PolicyEngine policyEngine_;
   policy::EncounterTracker encounters_;
   policy::IntervalCounter intervalCounts_;

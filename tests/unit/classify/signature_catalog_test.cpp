@@ -7,6 +7,8 @@
 #include <string>
 
 #include "baawatch/classify/signature.hpp"
+
+#include "baawatch/classify/detector_needs.hpp"
 #include "baawatch/common/config_error.hpp"
 #include "unit/fixtures/temp_folder.hpp"
 
@@ -61,7 +63,9 @@ TEST(SignatureCatalog, LoadsAllFieldsOfARule) {
                            "    source: \"https://example.com/net\"\n" +
                                kNamesRule) +
                    "behaviour:\n  min_call_seconds: {value: 10, reason: \"shorter is a probe\"}\n");
-  SignatureCatalog catalog = loadSignatureCatalog(folder.path());
+  // A detector of this test reads the threshold (the loader refuses thresholds nobody reads).
+  SignatureCatalog catalog = loadSignatureCatalog(
+      folder.path(), {DetectorNeeds{"test", "chat", {}, {{"min_call_seconds"}}}});
   ASSERT_EQ(catalog.services.size(), 1u);
   const ServiceSignature& service = catalog.services[0];
   EXPECT_EQ(service.id, "chat");

@@ -17,7 +17,7 @@ namespace {
 // Records what the stage reports, by flow id.
 class Recorder final : public FlowEvents {
  public:
-  void pushActivity(const PushActivity&) override {}
+  void signal(const classify::DetectorSignal&) override {}
   void classified(const flow::Flow& flow, const classify::FlowFacts&, Timestamp time) override {
     classifiedAt[flow.id] = time;
   }

@@ -1,0 +1,39 @@
+#include "baawatch/classify/attachment_correlator.hpp"
+#include "baawatch/classify/detector.hpp"
+#include "baawatch/classify/session_context.hpp"
+
+namespace baawatch::classify {
+
+ContextRules::ContextRules(std::shared_ptr<const SignatureCatalog> catalog) {
+  // The attachment correlation first: it gives a verdict that the session context may refine.
+  rules_.push_back(std::make_unique<AttachmentCorrelator>(catalog));
+  rules_.push_back(std::make_unique<SessionContext>());
+}
+
+ContextRules::~ContextRules() = default;
+
+void ContextRules::observeSignal(const std::string& deviceId, const DetectorSignal& signal) {
+  for (auto& rule : rules_) rule->observeSignal(deviceId, signal);
+}
+
+bool ContextRules::refine(const std::string& deviceId, const flow::Flow& flow, FlowFacts& facts,
+                          Timestamp time) {
+  bool changed = false;
+  for (auto& rule : rules_) {
+    if (rule->refine(deviceId, flow, facts, time)) {
+      counters_.add(rule->refinedCounter());
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+void ContextRules::forgetBefore(Timestamp now) {
+  for (auto& rule : rules_) rule->forgetBefore(now);
+}
+
+void ContextRules::replaceCatalog(std::shared_ptr<const SignatureCatalog> catalog) {
+  for (auto& rule : rules_) rule->replaceCatalog(catalog);
+}
+
+}  // namespace baawatch::classify

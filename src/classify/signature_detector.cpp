@@ -1,0 +1,128 @@
+#include "classify/signature_detector.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace baawatch::classify {
+namespace {
+
+L4Protocol l4Of(const flow::Flow& flow) {
+  if (flow.protocol == 6) return L4Protocol::kTcp;
+  if (flow.protocol == 17) return L4Protocol::kUdp;
+  return L4Protocol::kAny;
+}
+
+// DNS itself (and mDNS, LLMNR) feeds the DNS cache and the inventory; the lookup flow is not use
+// of the service it names.
+bool isNameServiceFlow(const flow::Flow& flow) {
+  return flow.serverPort == 53 || flow.serverPort == 5353 || flow.serverPort == 5355 ||
+         flow.clientPort == 53 || flow.clientPort == 5353 || flow.clientPort == 5355;
+}
+
+int rank(Confidence confidence) { return static_cast<int>(confidence); }
+
+}  // namespace
+
+SignatureDetector::SignatureDetector(std::shared_ptr<const SignatureCatalog> catalog,
+                                     const DnsCache& dnsCache)
+    : catalog_(catalog), matcher_(catalog), dnsCache_(dnsCache) {}
+
+void SignatureDetector::observe(PacketContext& context, DetectorFlowState* /*state*/) {
+  FlowFacts& facts = context.facts;
+  if (!facts.resolvedName.empty()) return;
+  if (auto resolved = dnsCache_.lookup(context.flow.client, context.flow.server,
+                                       context.packet.time)) {
+    facts.resolvedName = resolved->name;
+    facts.nameSeenAt = resolved->resolvedAt;
+  }
+}
+
+Assessment SignatureDetector::judge(JudgeContext& context, DetectorFlowState* /*state*/) {
+  const flow::Flow& flow = context.flow;
+  FlowFacts& facts = context.facts;
+  if (isNameServiceFlow(flow)) {
+    context.counters.add("classify.name_service_flows");
+    return {};
+  }
+
+  L4Protocol protocol = l4Of(flow);
+  std::uint16_t port = flow.serverPort;
+  std::vector<std::pair<SignatureMatch, Timestamp>> matches;
+  auto addAll = [&](std::vector<SignatureMatch> found, Timestamp seen) {
+    for (auto& match : found) matches.emplace_back(std::move(match), seen);
+  };
+  if (!facts.tlsServerName.empty())
+    addAll(matcher_.matchName(facts.tlsServerName, EvidenceField::kTlsSni, protocol, port),
+           facts.tlsSeenAt);
+  if (!facts.quicServerName.empty())
+    addAll(matcher_.matchName(facts.quicServerName, EvidenceField::kQuicSni, protocol, port),
+           flow.firstSeen);
+  if (!facts.httpHost.empty())
+    addAll(matcher_.matchName(facts.httpHost, EvidenceField::kHttpHost, protocol, port),
+           flow.firstSeen);
+  if (!facts.resolvedName.empty())
+    addAll(matcher_.matchName(facts.resolvedName, EvidenceField::kDnsQuery, protocol, port),
+           facts.nameSeenAt);
+  addAll(matcher_.matchAddress(flow.server, protocol, port), flow.firstSeen);
+  if (!facts.ndpiAppName.empty())
+    addAll(matcher_.matchNdpi(facts.ndpiAppName, protocol, port), context.now);
+  if (!facts.ndpiMasterName.empty() && facts.ndpiMasterName != facts.ndpiAppName)
+    addAll(matcher_.matchNdpi(facts.ndpiMasterName, protocol, port), context.now);
+  if (matches.empty()) {
+    context.counters.add("classify.unattributed");
+    return {};
+  }
+
+  // Group by service; a service's confidence is its strongest rule, raised one step when two
+  // independent fields (say a name and nDPI's label) agree.
+  struct Candidate {
+    const ServiceSignature* service = nullptr;
+    Confidence best = Confidence::kLow;
+    UseKind kind = UseKind::kPresence;
+    std::set<EvidenceField> fields;
+    std::vector<Evidence> evidence;
+  };
+  std::map<std::string, Candidate> byService;
+  for (const auto& [match, seen] : matches) {
+    Candidate& candidate = byService[match.service->id];
+    candidate.service = match.service;
+    if (candidate.evidence.empty() || rank(match.rule->confidence) > rank(candidate.best))
+      candidate.best = match.rule->confidence;
+    candidate.kind = std::max(candidate.kind, match.rule->kind);
+    candidate.fields.insert(match.field);
+    // An init-capture: clang before 16 cannot capture a structured binding (P1091R3).
+    bool duplicate = std::any_of(candidate.evidence.begin(), candidate.evidence.end(),
+                                 [&found = match](const Evidence& e) {
+                                   return e.ruleId == found.rule->id && e.field == found.field;
+                                 });
+    if (!duplicate) {
+      candidate.evidence.push_back(Evidence{match.rule->id, match.field, match.value, seen,
+                                            match.rule->confidence, match.rule->reason,
+                                            match.rule->caveat});
+    }
+  }
+  const Candidate* chosen = nullptr;
+  Confidence chosenConfidence = Confidence::kLow;
+  for (auto& [id, candidate] : byService) {
+    Confidence confidence = candidate.best;
+    // Two hints stay a hint: only a medium signal confirmed by another field becomes high.
+    if (candidate.fields.size() >= 2 && confidence == Confidence::kMedium)
+      confidence = static_cast<Confidence>(rank(confidence) + 1);
+    if (chosen == nullptr || rank(confidence) > rank(chosenConfidence) ||
+        (confidence == chosenConfidence && candidate.evidence.size() > chosen->evidence.size())) {
+      chosen = &candidate;
+      chosenConfidence = confidence;
+    }
+  }
+  Assessment assessment{Judgement::kMatch, Verdict{}};
+  Verdict& verdict = *assessment.verdict;
+  verdict.catalog = catalog_;
+  verdict.service = chosen->service;
+  verdict.confidence = chosenConfidence;
+  verdict.kind = chosen->kind;
+  verdict.evidence = chosen->evidence;
+  return assessment;
+}
+
+}  // namespace baawatch::classify
