@@ -70,7 +70,7 @@ void LiveControl::reload() {
     const engine::Settings& after = loaded.snapshot->settings;
     // These shape objects built once at start (capture handle, sinks, flow tables, user): name
     // each, so an operator who moved the SIEM knows the old address is still in use.
-    std::vector<std::string> restartOnly = settingsNeedingRestart(before, after);
+    std::vector<std::string> restartOnly = engine::settingsNeedingRestart(before, after);
     if (!restartOnly.empty()) {
       std::string keys;
       for (const auto& key : restartOnly) keys += (keys.empty() ? "" : ", ") + key;

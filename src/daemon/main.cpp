@@ -42,26 +42,10 @@ std::string sensorName() {
 }
 
 sink::SyslogOptions syslogOptions(const engine::Settings& settings, std::size_t index,
-                                  const std::string& sensor,
-                                  const std::shared_ptr<spdlog::logger>& log) {
-  const engine::SyslogDestination& destination = settings.output.syslog[index];
-  sink::SyslogOptions options;
-  switch (destination.transport) {
-    case engine::SyslogTransport::kUdp: options.transport = sink::SyslogTransport::kUdp; break;
-    case engine::SyslogTransport::kTcp: options.transport = sink::SyslogTransport::kTcp; break;
-    case engine::SyslogTransport::kUnix: options.transport = sink::SyslogTransport::kUnix; break;
-  }
-  options.host = destination.host;
-  options.port = destination.port;
-  options.socketPath = destination.socketPath;
-  options.facility = destination.facility;
-  options.appName = destination.appName;
+                                  const std::string& sensor) {
+  sink::SyslogOptions options = settings.output.syslog[index];
   options.hostName = sensor;
-  options.spoolFile = destination.spoolFile;  // the settings loader names TCP spools
-  options.spoolMaxBytes = destination.spoolMaxBytes;
-  options.eventTypes = destination.eventTypes;
   options.counterPrefix = "syslog." + std::to_string(index);
-  options.log = [log](const std::string& line) { log->warn("{}", line); };
   return options;
 }
 
@@ -74,7 +58,8 @@ Expected<std::unique_ptr<sink::AsyncSink>, std::string> openOutputs(
   if (!json) return unexpected(json.error());
   targets.push_back(std::move(*json));
   for (std::size_t index = 0; index < settings.output.syslog.size(); ++index) {
-    auto syslog = sink::SyslogSink::open(syslogOptions(settings, index, sensor, log));
+    auto syslog = sink::SyslogSink::open(syslogOptions(settings, index, sensor),
+                                         [log](const std::string& line) { log->warn("{}", line); });
     if (!syslog) return unexpected(syslog.error());
     log->info("output: {}", (*syslog)->describe());
     targets.push_back(std::move(*syslog));
@@ -153,7 +138,8 @@ int run(int argc, char** argv) {
   if (!outputPath.empty()) snapshot.settings.output.jsonPath = outputPath;
   if (threads > 0) snapshot.settings.workers = threads;
   unsigned workers = snapshot.settings.workers;
-  std::string sensor = sensorName();
+  std::string sensor =
+      snapshot.settings.sensor.name.empty() ? sensorName() : snapshot.settings.sensor.name;
 
   if (!interfaceName.empty()) {
     // Signals are blocked before the writer thread starts, so only the main loop receives them.

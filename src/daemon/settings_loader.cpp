@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -16,13 +17,12 @@
 namespace baawatch::daemon {
 
 using engine::CaptureSettings;
-using engine::DnsCacheSettings;
 using engine::FlowSettings;
 using engine::kMaxWorkers;
 using engine::OutputSettings;
+using engine::SensorSettings;
 using engine::Settings;
 using engine::SyslogDestination;
-using engine::SyslogTransport;
 
 namespace {
 
@@ -88,23 +88,65 @@ void parseAddress(const yaml::Node& node, SyslogDestination& destination) {
   destination.port = static_cast<std::uint16_t>(value);
 }
 
+// transport: tls (RFC 5425): the CA file is required (a TLS session nobody verified is no
+// protection), our certificate and key come as a pair, and OpenSSL reads all three now, so a bad
+// file is refused with its place in the config instead of at the first connection.
+void loadSyslogTls(const yaml::Node& node, const std::filesystem::path& folder,
+                   SyslogDestination& destination) {
+  static constexpr std::string_view kTlsKeys[] = {"ca_file", "server_name", "cert_file",
+                                                  "key_file"};
+  if (destination.transport != sink::SyslogTransport::kTls) {
+    for (auto key : kTlsKeys) {
+      if (node.has(key)) node.child(key).fail("only used with transport: tls");
+    }
+    return;
+  }
+  if (!node.has("ca_file")) {
+    node.fail("missing 'ca_file' (the CA certificates, PEM, that the receiver's certificate must "
+              "chain to)");
+  }
+  destination.caFile = resolvePath(node.child("ca_file"), folder);
+  if (node.has("server_name")) {
+    yaml::Node name = node.child("server_name");
+    destination.serverName = name.asString();
+    if (destination.serverName.empty()) name.fail("must not be empty (leave it out to use the host)");
+  }
+  if (node.has("cert_file") != node.has("key_file")) {
+    node.fail(node.has("cert_file") ? "'cert_file' without 'key_file' (mutual TLS needs both)"
+                                    : "'key_file' without 'cert_file' (mutual TLS needs both)");
+  }
+  if (node.has("cert_file")) {
+    destination.certFile = resolvePath(node.child("cert_file"), folder);
+    destination.keyFile = resolvePath(node.child("key_file"), folder);
+  }
+  if (auto error = sink::checkSyslogTlsFiles(destination)) {
+    node.child(node.has(error->option) ? error->option : std::string("transport"))
+        .fail(error->message);
+  }
+}
+
 SyslogDestination loadSyslogDestination(const yaml::Node& node,
                                         const std::filesystem::path& folder) {
   node.requireMap();
   node.allowOnlyKeys({"transport", "address", "socket", "facility", "app_name", "spool",
-                      "spool_max_bytes", "event_types"});
+                      "spool_max_bytes", "event_types", "ca_file", "server_name", "cert_file",
+                      "key_file"});
   SyslogDestination destination;
   std::string transport = node.stringOr("transport", "udp");
   if (transport == "udp") {
-    destination.transport = SyslogTransport::kUdp;
+    destination.transport = sink::SyslogTransport::kUdp;
   } else if (transport == "tcp") {
-    destination.transport = SyslogTransport::kTcp;
+    destination.transport = sink::SyslogTransport::kTcp;
+  } else if (transport == "tls") {
+    destination.transport = sink::SyslogTransport::kTls;
   } else if (transport == "unix") {
-    destination.transport = SyslogTransport::kUnix;
+    destination.transport = sink::SyslogTransport::kUnix;
   } else {
-    node.child("transport").fail(fmt::format("'{}' is not udp, tcp or unix", transport));
+    node.child("transport").fail(fmt::format("'{}' is not udp, tcp, tls or unix", transport));
   }
-  if (destination.transport == SyslogTransport::kUnix) {
+  bool stream = destination.transport == sink::SyslogTransport::kTcp ||
+                destination.transport == sink::SyslogTransport::kTls;
+  if (destination.transport == sink::SyslogTransport::kUnix) {
     if (node.has("address")) node.child("address").fail("not used with transport: unix (use socket:)");
     if (node.has("socket")) destination.socketPath = resolvePath(node.child("socket"), folder);
   } else {
@@ -122,9 +164,10 @@ SyslogDestination loadSyslogDestination(const yaml::Node& node,
     if (!printable) app.fail("must be 1 to 48 printable ASCII characters without spaces");
     destination.appName = name;
   }
+  loadSyslogTls(node, folder, destination);
   if (node.has("spool")) {
-    if (destination.transport != SyslogTransport::kTcp) {
-      node.child("spool").fail("only TCP destinations spool (UDP and unix cannot tell loss)");
+    if (!stream) {
+      node.child("spool").fail("only TCP and TLS destinations spool (UDP and unix cannot tell loss)");
     }
     destination.spoolFile = resolvePath(node.child("spool"), folder);
   }
@@ -149,6 +192,34 @@ SyslogDestination loadSyslogDestination(const yaml::Node& node,
     }
   }
   return destination;
+}
+
+// Names go into record ids, syslog headers and SIEM searches: printable, no surrounding space.
+std::string sensorText(const yaml::Node& node, std::size_t maxLength) {
+  std::string text = node.asString();
+  bool printable = !text.empty() && text.size() <= maxLength && text.front() != ' ' &&
+                   text.back() != ' ';
+  for (unsigned char c : text) printable = printable && c >= 32 && c != 127;
+  if (!printable) {
+    node.fail(fmt::format("must be 1 to {} printable characters without leading or trailing "
+                          "spaces", maxLength));
+  }
+  return text;
+}
+
+void loadSensor(const yaml::Node& node, SensorSettings& sensor) {
+  node.requireMap();
+  node.allowOnlyKeys({"name", "site", "tenant"});
+  if (node.has("name")) {
+    // It is syslog's HOSTNAME (RFC 5424 §6.2.4: 1*255 PRINTUSASCII) and the head of record ids.
+    yaml::Node name = node.child("name");
+    sensor.name = sensorText(name, 255);
+    for (char c : sensor.name) {
+      if (c == ' ' || c == ':') name.fail("must not hold a space or ':' (it starts every record_id)");
+    }
+  }
+  if (node.has("site")) sensor.site = sensorText(node.child("site"), 255);
+  if (node.has("tenant")) sensor.tenant = sensorText(node.child("tenant"), 255);
 }
 
 void loadCapture(const yaml::Node& node, CaptureSettings& capture) {
@@ -180,7 +251,10 @@ void assignSpoolFiles(const yaml::Node& root, Settings& settings) {
   std::map<std::string, std::size_t> firstUser;
   for (std::size_t i = 0; i < settings.output.syslog.size(); ++i) {
     SyslogDestination& destination = settings.output.syslog[i];
-    if (destination.transport != SyslogTransport::kTcp) continue;
+    if (destination.transport != sink::SyslogTransport::kTcp &&
+        destination.transport != sink::SyslogTransport::kTls) {
+      continue;
+    }
     if (destination.spoolFile.empty()) {
       destination.spoolFile = settings.stateDirectory + "/syslog-" + destination.host + "-" +
                               std::to_string(destination.port) + ".spool";
@@ -267,12 +341,12 @@ void loadFlows(const yaml::Node& node, FlowSettings& flows) {
   }
 }
 
-void loadDnsCache(const yaml::Node& node, DnsCacheSettings& cache) {
+void loadDnsCache(const yaml::Node& node, classify::DnsCacheOptions& cache) {
   node.requireMap();
   node.allowOnlyKeys({"max_entries", "min_ttl", "max_ttl"});
   if (node.has("max_entries")) {
     cache.maxEntries =
-        static_cast<std::uint32_t>(node.child("max_entries").asInteger(1, 100000000));
+        static_cast<std::size_t>(node.child("max_entries").asInteger(1, 100000000));
   }
   if (node.has("min_ttl")) cache.minTtl = node.child("min_ttl").asDurationSeconds();
   if (node.has("max_ttl")) {
@@ -296,13 +370,14 @@ Settings loadSettings(const std::string& file) {
   // An empty file or one holding only comments is a valid "all defaults" config.
   if (root.raw().IsNull()) return settings;
   root.requireMap();
-  root.allowOnlyKeys({"signatures", "policy", "output", "flows", "dns_cache", "capture", "user",
-                      "state_directory", "workers"});
+  root.allowOnlyKeys({"signatures", "policy", "sensor", "output", "flows", "dns_cache", "capture",
+                      "user", "state_directory", "workers"});
   std::filesystem::path folder = std::filesystem::path(file).parent_path();
 
   if (root.has("signatures"))
     settings.signaturesFolder = resolvePath(root.child("signatures"), folder);
   if (root.has("policy")) settings.policyFile = resolvePath(root.child("policy"), folder);
+  if (root.has("sensor")) loadSensor(root.child("sensor"), settings.sensor);
   if (root.has("output")) loadOutput(root.child("output"), folder, settings.output);
   if (root.has("flows")) loadFlows(root.child("flows"), settings.flows);
   if (root.has("dns_cache")) loadDnsCache(root.child("dns_cache"), settings.dnsCache);
@@ -320,34 +395,6 @@ Settings loadSettings(const std::string& file) {
   }
   assignSpoolFiles(root, settings);
   return settings;
-}
-
-std::vector<std::string> settingsNeedingRestart(const Settings& before, const Settings& after) {
-  std::vector<std::string> changed;
-  auto note = [&](bool differs, const char* key) {
-    if (differs) changed.emplace_back(key);
-  };
-  const OutputSettings& was = before.output;
-  const OutputSettings& now = after.output;
-  note(was.jsonPath != now.jsonPath, "output.json");
-  note(was.syslog != now.syslog, "output.syslog");
-  note(was.metricsFile != now.metricsFile, "output.metrics_file");
-  note(was.queueCapacity != now.queueCapacity, "output.queue_capacity");
-  note(was.countsInterval != now.countsInterval, "output.counts_interval");
-  note(was.encounterGap != now.encounterGap, "output.encounter_gap");
-  note(before.capture != after.capture, "capture");
-  note(before.flows.maxFlows != after.flows.maxFlows, "flows.max_flows");
-  FlowSettings timeoutsBefore = before.flows;
-  FlowSettings timeoutsAfter = after.flows;
-  for (FlowSettings* flows : {&timeoutsBefore, &timeoutsAfter}) {
-    flows->maxFlows = 0;
-    flows->ndpiPacketBudget = 0;
-    flows->ndpiTimeBudget = 0;
-  }
-  note(timeoutsBefore != timeoutsAfter, "flows.timeouts");
-  note(before.user != after.user, "user");
-  note(before.stateDirectory != after.stateDirectory, "state_directory");
-  return changed;
 }
 
 }  // namespace baawatch::daemon

@@ -4,8 +4,18 @@ namespace baawatch::engine {
 namespace {
 
 record::RecordContext recordContext(const Snapshot& snapshot, const std::string& sensorName) {
-  return record::RecordContext{sensorName, snapshot.policy->clinicName.value_or(""),
-                             snapshot.policy->version, snapshot.catalog->version};
+  record::RecordContext context;
+  context.sensor = sensorName;
+  context.clinic = snapshot.policy->clinicName.value_or("");
+  context.policyVersion = snapshot.policy->version;
+  context.signaturesVersion = snapshot.catalog->version;
+  // Never empty, so a SIEM can always group by site: configured, else the clinic, else the sensor.
+  const SensorSettings& sensor = snapshot.settings.sensor;
+  context.site = !sensor.site.empty() ? sensor.site
+                 : !context.clinic.empty() ? context.clinic
+                                           : sensorName;
+  context.tenant = sensor.tenant;
+  return context;
 }
 
 }  // namespace

@@ -25,9 +25,7 @@ classify::ClassifierOptions classifierOptions(const Settings& settings) {
   classify::ClassifierOptions options;
   options.ndpiPacketBudget = settings.flows.ndpiPacketBudget;
   options.ndpiTimeBudget = settings.flows.ndpiTimeBudget;
-  options.dnsCache.maxEntries = settings.dnsCache.maxEntries;
-  options.dnsCache.minTtl = settings.dnsCache.minTtl;
-  options.dnsCache.maxTtl = settings.dnsCache.maxTtl;
+  options.dnsCache = settings.dnsCache;
   return options;
 }
 

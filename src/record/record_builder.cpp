@@ -51,6 +51,8 @@ nlohmann::json RecordBuilder::header(EventType eventType, Timestamp time) const 
   record["timestamp"] = formatRfc3339(time);
   record["sensor"] = context_.sensor;
   if (!context_.clinic.empty()) record["clinic"] = context_.clinic;
+  record["site"] = context_.site;
+  if (!context_.tenant.empty()) record["tenant"] = context_.tenant;
   return record;
 }
 

@@ -22,6 +22,7 @@ struct DnsCacheOptions {
   std::size_t maxEntries = 200000;
   double minTtl = 300;
   double maxTtl = 86400;
+  bool operator==(const DnsCacheOptions&) const = default;
 };
 
 struct ResolvedName {

@@ -4,11 +4,23 @@
 // daemon/settings_loader.hpp.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "baawatch/record/event_type.hpp"
+#include "baawatch/classify/dns_cache.hpp"
+#include "baawatch/sink/syslog_sink.hpp"
 
 namespace baawatch::engine {
+
+// How a reload treats a setting whose value changed. Each settings struct names its fields with
+// their config key and this, in describeFields(); a field it does not name counts as kRestart,
+// the safe side, and is reported under the struct's own key.
+enum class OnReload : std::uint8_t {
+  kRestart,            // built into objects made at start: the reload warns, a restart applies it
+  kApply,              // the reloaded snapshot carries it to where it is read
+  kRebuildClassifier,  // applied by building the classifier anew, as for new signatures
+  kIgnore,             // never compared (`workers`: --threads overrides it)
+};
 
 struct FlowSettings {
   std::uint32_t maxFlows = 262144;
@@ -20,13 +32,18 @@ struct FlowSettings {
   double udpTimeout = 120;
   double otherTimeout = 60;
   bool operator==(const FlowSettings&) const = default;
-};
-
-struct DnsCacheSettings {
-  std::uint32_t maxEntries = 200000;
-  double minTtl = 300;    // short TTLs are stretched: apps keep using an address after expiry
-  double maxTtl = 86400;
-  bool operator==(const DnsCacheSettings&) const = default;
+  // The flow tables are sized and timed at start (and the sharded dispatcher's initiator table
+  // with them); the nDPI budgets live in the classifier.
+  static void describeFields(auto&& field) {
+    field("max_flows", &FlowSettings::maxFlows, OnReload::kRestart);
+    field("ndpi_packet_budget", &FlowSettings::ndpiPacketBudget, OnReload::kRebuildClassifier);
+    field("ndpi_time_budget", &FlowSettings::ndpiTimeBudget, OnReload::kRebuildClassifier);
+    field("timeouts", &FlowSettings::tcpSynTimeout, OnReload::kRestart);
+    field("timeouts", &FlowSettings::tcpEstablishedTimeout, OnReload::kRestart);
+    field("timeouts", &FlowSettings::tcpClosedTimeout, OnReload::kRestart);
+    field("timeouts", &FlowSettings::udpTimeout, OnReload::kRestart);
+    field("timeouts", &FlowSettings::otherTimeout, OnReload::kRestart);
+  }
 };
 
 // Live capture (`baawatch -i IFACE`); ignored when reading files.
@@ -42,21 +59,11 @@ struct CaptureSettings {
   bool operator==(const CaptureSettings&) const = default;
 };
 
-// One syslog destination (RFC 5424). Format and delivery guarantees: docs/gateway.md.
-enum class SyslogTransport : std::uint8_t { kUdp, kTcp, kUnix };
-
-struct SyslogDestination {
-  SyslogTransport transport = SyslogTransport::kUdp;
-  std::string host;                      // kUdp/kTcp
-  std::uint16_t port = 514;
-  std::string socketPath = "/dev/log";   // kUnix
-  int facility = 20;                     // local4
-  std::string appName = "baawatch";
-  std::string spoolFile;                 // kTcp: empty = <state_directory>/syslog-<host>-<port>.spool
-  std::uint64_t spoolMaxBytes = 256ull << 20;
-  std::vector<record::EventType> eventTypes;  // empty: alert, visibility, encounter
-  bool operator==(const SyslogDestination&) const = default;
-};
+// One syslog destination (RFC 5424) is the sink's own options struct. Format and delivery
+// guarantees: docs/gateway.md. The loader fills what the file gives and names the spool of a TCP
+// destination (default <state_directory>/syslog-<host>-<port>.spool); main() adds the sensor
+// name and the counter prefix.
+using SyslogDestination = sink::SyslogOptions;
 
 struct OutputSettings {
   std::string jsonPath = "-";            // "-" is stdout
@@ -69,6 +76,35 @@ struct OutputSettings {
   // Prometheus text file rewritten with every stats record (node_exporter textfile collector);
   // empty: none. Ends in ".prom".
   std::string metricsFile;
+  bool operator==(const OutputSettings&) const = default;
+  // The sinks, the writer thread's queue and the encounter and interval trackers are made at
+  // start; flow records and the stats interval are read from the snapshot.
+  static void describeFields(auto&& field) {
+    field("json", &OutputSettings::jsonPath, OnReload::kRestart);
+    field("syslog", &OutputSettings::syslog, OnReload::kRestart);
+    field("metrics_file", &OutputSettings::metricsFile, OnReload::kRestart);
+    field("queue_capacity", &OutputSettings::queueCapacity, OnReload::kRestart);
+    field("counts_interval", &OutputSettings::countsInterval, OnReload::kRestart);
+    field("encounter_gap", &OutputSettings::encounterGap, OnReload::kRestart);
+    field("flow_records", &OutputSettings::flowRecords, OnReload::kApply);
+    field("stats_interval", &OutputSettings::statsInterval, OnReload::kApply);
+  }
+};
+
+// Who sends the records: in every record and every syslog message, so that one SIEM can tell
+// many clinics (and an MSP's customers) apart.
+struct SensorSettings {
+  std::string name;    // empty: the host name; starts every record_id and is syslog's HOSTNAME
+  std::string site;    // the clinic; empty: the policy's clinic name, else the sensor name
+  std::string tenant;  // the MSP's customer; empty: no `tenant` field
+  bool operator==(const SensorSettings&) const = default;
+  // The name is built into record ids and syslog headers at start; site and tenant are read
+  // from the snapshot when records are built.
+  static void describeFields(auto&& field) {
+    field("name", &SensorSettings::name, OnReload::kRestart);
+    field("site", &SensorSettings::site, OnReload::kApply);
+    field("tenant", &SensorSettings::tenant, OnReload::kApply);
+  }
 };
 
 inline constexpr long long kMaxWorkers = 64;
@@ -77,8 +113,9 @@ struct Settings {
   std::string file;                      // empty when built-in
   std::string signaturesFolder;          // empty: search the defaults (see resolveDefaults)
   std::string policyFile;                // empty: built-in default policy
+  SensorSettings sensor;
   FlowSettings flows;
-  DnsCacheSettings dnsCache;
+  classify::DnsCacheOptions dnsCache;
   OutputSettings output;
   CaptureSettings capture;
   std::string user;                      // drop to this user once the capture is open; empty: stay
@@ -86,14 +123,43 @@ struct Settings {
   // thread; N > 1: N workers plus a decision thread, with the capture thread dispatching.
   unsigned workers = 1;
   std::string stateDirectory = "/var/lib/baawatch";  // syslog spools
+  bool operator==(const Settings&) const = default;
+  // A struct field that itself has describeFields() is compared field by field under its key.
+  static void describeFields(auto&& field) {
+    field("file", &Settings::file, OnReload::kIgnore);
+    field("signatures", &Settings::signaturesFolder, OnReload::kApply);
+    field("policy", &Settings::policyFile, OnReload::kApply);
+    field("sensor", &Settings::sensor, OnReload::kRestart);
+    field("output", &Settings::output, OnReload::kRestart);
+    field("capture", &Settings::capture, OnReload::kRestart);
+    field("flows", &Settings::flows, OnReload::kRestart);
+    field("dns_cache", &Settings::dnsCache, OnReload::kRebuildClassifier);
+    field("user", &Settings::user, OnReload::kRestart);
+    field("workers", &Settings::workers, OnReload::kIgnore);
+    field("state_directory", &Settings::stateDirectory, OnReload::kRestart);
+  }
 };
 
-// True when a reload must rebuild the classifier for its settings (the nDPI budgets, dns_cache),
-// as it does for new signatures: the fields FlowStage's classifier options are made from.
+// What a reload does about the settings that changed between two loads, derived from the
+// structs' describeFields().
+struct ReloadEffect {
+  // Config keys of the changed settings a reload cannot apply ("output.syslog",
+  // "flows.timeouts", ...), in describeFields() order: the reload warns about them.
+  std::vector<std::string> needRestart;
+  // A changed setting the classifier is built from (the nDPI budgets, dns_cache): the reload
+  // rebuilds it, as it does for new signatures.
+  bool rebuildClassifier = false;
+};
+ReloadEffect reloadEffect(const Settings& before, const Settings& after);
+
+// The two halves of reloadEffect(), for the callers that need one.
+inline std::vector<std::string> settingsNeedingRestart(const Settings& before,
+                                                       const Settings& after) {
+  return reloadEffect(before, after).needRestart;
+}
+
 inline bool classifierSettingsChanged(const Settings& before, const Settings& after) {
-  return before.flows.ndpiPacketBudget != after.flows.ndpiPacketBudget ||
-         before.flows.ndpiTimeBudget != after.flows.ndpiTimeBudget ||
-         before.dnsCache != after.dnsCache;
+  return reloadEffect(before, after).rebuildClassifier;
 }
 
 }  // namespace baawatch::engine

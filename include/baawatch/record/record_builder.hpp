@@ -28,6 +28,8 @@ struct RecordContext {
   std::string clinic;             // policy clinic name, may be empty
   std::string policyVersion;
   std::string signaturesVersion;
+  std::string site;               // never empty (the daemon defaults it)
+  std::string tenant;             // may be empty: then no `tenant` field
 };
 
 class RecordBuilder {

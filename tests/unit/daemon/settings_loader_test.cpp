@@ -12,7 +12,6 @@ namespace {
 using baawatch::testing::TempFolder;
 using engine::Settings;
 using engine::SyslogDestination;
-using engine::SyslogTransport;
 
 const std::string kSourceDir = BAAWATCH_SOURCE_DIR;
 
@@ -118,7 +117,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadSettingsCase{"UnknownTopKey", "signature: ../signatures\n",
                         "1:1: signature: unknown key 'signature' (expected one of: signatures, "
-                        "policy, output, flows, dns_cache, capture, user, state_directory, workers)"},
+                        "policy, sensor, output, flows, dns_cache, capture, user, state_directory, "
+                        "workers)"},
         BadSettingsCase{"WorkersZero", "workers: 0\n", "1:10: workers: 0 is outside 1-64"},
         BadSettingsCase{"WorkersNotANumber", "workers: two\n",
                         "1:10: workers: 'two' is not a whole number"},
@@ -157,11 +157,42 @@ INSTANTIATE_TEST_SUITE_P(
                         "from 1 to 65535"},
         BadSettingsCase{"SyslogUnknownTransport",
                         "output:\n  syslog:\n    - {transport: relp, address: \"h:1\"}\n",
-                        "3:19: output.syslog[0].transport: 'relp' is not udp, tcp or unix"},
+                        "3:19: output.syslog[0].transport: 'relp' is not udp, tcp, tls or unix"},
         BadSettingsCase{"SyslogSpoolOnUdp",
                         "output:\n  syslog:\n    - {address: \"h:1\", spool: s}\n",
-                        "3:31: output.syslog[0].spool: only TCP destinations spool (UDP and unix "
+                        "3:31: output.syslog[0].spool: only TCP and TLS destinations spool (UDP and unix "
                         "cannot tell loss)"},
+        BadSettingsCase{"SyslogTlsWithoutCaFile",
+                        "output:\n  syslog:\n    - {transport: tls, address: \"h:6514\"}\n",
+                        "3:7: output.syslog[0]: missing 'ca_file' (the CA certificates, PEM, that "
+                        "the receiver's certificate must chain to)"},
+        BadSettingsCase{"SyslogTlsCertWithoutKey",
+                        "output:\n  syslog:\n"
+                        "    - {transport: tls, address: \"h:6514\", ca_file: /ca.pem,\n"
+                        "       cert_file: /sensor.pem}\n",
+                        "3:7: output.syslog[0]: 'cert_file' without 'key_file' (mutual TLS needs "
+                        "both)"},
+        BadSettingsCase{"SyslogTlsEmptyServerName",
+                        "output:\n  syslog:\n"
+                        "    - {transport: tls, address: \"h:6514\", ca_file: /ca.pem,\n"
+                        "       server_name: \"\"}\n",
+                        "4:21: output.syslog[0].server_name: must not be empty (leave it out to "
+                        "use the host)"},
+        BadSettingsCase{"SyslogCaFileOnTcp",
+                        "output:\n  syslog:\n    - {transport: tcp, address: \"h:514\", ca_file: /ca.pem}\n",
+                        "3:51: output.syslog[0].ca_file: only used with transport: tls"},
+        BadSettingsCase{"SensorUnknownKey", "sensor: {name: gw1, clinic: x}\n",
+                        "1:21: sensor.clinic: unknown key 'clinic' (expected one of: name, site, "
+                        "tenant)"},
+        BadSettingsCase{"SensorNameWithColon", "sensor: {name: \"gw:1\"}\n",
+                        "1:16: sensor.name: must not hold a space or ':' (it starts every "
+                        "record_id)"},
+        BadSettingsCase{"SensorSiteTrailingSpace", "sensor: {site: \"Main \"}\n",
+                        "1:16: sensor.site: must be 1 to 255 printable characters without leading "
+                        "or trailing spaces"},
+        BadSettingsCase{"SensorTenantEmpty", "sensor: {tenant: \"\"}\n",
+                        "1:18: sensor.tenant: must be 1 to 255 printable characters without "
+                        "leading or trailing spaces"},
         BadSettingsCase{"CaptureFilterNotBpf", "capture: {filter: \"port twenty\"}\n",
                         "1:19: capture.filter: not a BPF expression libpcap accepts: unknown "
                         "port 'twenty'"},
@@ -218,17 +249,16 @@ TEST(SettingsLoader, LoadsGatewaySettings) {
   EXPECT_EQ(settings.output.metricsFile, folder.path("conf/state/baawatch.prom"));
   ASSERT_EQ(settings.output.syslog.size(), 2u);
   const SyslogDestination& tcp = settings.output.syslog[0];
-  EXPECT_EQ(tcp.transport, SyslogTransport::kTcp);
+  EXPECT_EQ(tcp.transport, sink::SyslogTransport::kTcp);
   EXPECT_EQ(tcp.host, "2001:db8::1");
   EXPECT_EQ(tcp.port, 6514);
   EXPECT_EQ(tcp.facility, 20);
   EXPECT_EQ(tcp.appName, "bw");
   EXPECT_EQ(tcp.spoolMaxBytes, 8192u);
-  EXPECT_EQ(tcp.eventTypes, (std::vector<record::EventType>{record::EventType::kAlert,
-                                                           record::EventType::kStats}));
+  EXPECT_EQ(tcp.eventTypes, (std::vector<record::EventType>{record::EventType::kAlert, record::EventType::kStats}));
   // Named after its host and port in the state directory when no `spool:` is given.
   EXPECT_EQ(tcp.spoolFile, folder.path("conf/state/syslog-2001:db8::1-6514.spool"));
-  EXPECT_EQ(settings.output.syslog[1].transport, SyslogTransport::kUnix);
+  EXPECT_EQ(settings.output.syslog[1].transport, sink::SyslogTransport::kUnix);
   EXPECT_EQ(settings.output.syslog[1].socketPath, "/dev/log");
   EXPECT_EQ(settings.output.syslog[1].facility, 4);
 }
@@ -258,6 +288,58 @@ TEST(SettingsLoader, ReloadNamesTheSettingsThatNeedARestart) {
   EXPECT_EQ(settingsNeedingRestart(before, after),
             (std::vector<std::string>{"output.syslog", "output.encounter_gap", "capture",
                                       "flows.timeouts", "state_directory"}));
+}
+
+// The classifier is rebuilt for the settings it is made from (the nDPI budgets, dns_cache), and
+// for nothing else a reload applies or warns about.
+TEST(SettingsLoader, ReloadRebuildsTheClassifierOnlyForItsOwnSettings) {
+  Settings before;
+  Settings after = before;
+  after.policyFile = "other-policy.yaml";
+  after.output.statsInterval = 60;
+  after.flows.maxFlows = 10;
+  after.capture.snaplen = 2048;
+  EXPECT_FALSE(reloadEffect(before, after).rebuildClassifier);
+  Settings budget = before;
+  budget.flows.ndpiTimeBudget = 30;
+  EXPECT_TRUE(reloadEffect(before, budget).rebuildClassifier);
+  EXPECT_TRUE(reloadEffect(before, budget).needRestart.empty());
+  Settings cache = before;
+  cache.dnsCache.maxEntries = 10;
+  EXPECT_TRUE(reloadEffect(before, cache).rebuildClassifier);
+  EXPECT_TRUE(reloadEffect(before, cache).needRestart.empty());
+}
+
+TEST(SettingsLoader, LoadsSensorIdentity) {
+  TempFolder folder;
+  Settings settings = loadSettings(folder.write(
+      "baawatch.yaml",
+      "sensor: {name: sensor-mainst, site: \"Main Street Clinic\", tenant: acme-health}\n"));
+  EXPECT_EQ(settings.sensor.name, "sensor-mainst");
+  EXPECT_EQ(settings.sensor.site, "Main Street Clinic");
+  EXPECT_EQ(settings.sensor.tenant, "acme-health");
+  // Left out: the daemon fills the name (host name) and the site (clinic, else the name).
+  Settings defaults = loadSettings(folder.write("empty.yaml", "# nothing set\n"));
+  EXPECT_EQ(defaults.sensor, engine::SensorSettings{});
+}
+
+// The sensor name is built into record ids and syslog headers at start; site and tenant are
+// read from the snapshot when records are built.
+TEST(SettingsLoader, ReloadAppliesSiteAndTenantButNotTheSensorName) {
+  Settings before;
+  Settings after = before;
+  after.sensor.site = "Harbor Clinic";
+  after.sensor.tenant = "acme-health";
+  EXPECT_TRUE(settingsNeedingRestart(before, after).empty());
+  EXPECT_FALSE(reloadEffect(before, after).rebuildClassifier);
+  after.sensor.name = "sensor-harbor";
+  EXPECT_EQ(settingsNeedingRestart(before, after), std::vector<std::string>{"sensor.name"});
+  // A TLS option of a destination is part of the destination: a restart applies it.
+  Settings tls = before;
+  tls.output.syslog.push_back(SyslogDestination{});
+  Settings otherCa = tls;
+  otherCa.output.syslog[0].caFile = "/etc/baawatch/tls/new-ca.pem";
+  EXPECT_EQ(settingsNeedingRestart(tls, otherCa), std::vector<std::string>{"output.syslog"});
 }
 
 TEST(SettingsLoader, MissingFileNamesThePath) {

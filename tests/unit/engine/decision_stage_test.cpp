@@ -209,5 +209,41 @@ TEST_F(DecisionStageTest, StatsRecordCarriesTheCountersGiven) {
   EXPECT_EQ(stats[0]["final"], true);
 }
 
+// Every record says where it comes from: `site` is never empty (the configured site, else the
+// policy's clinic, else the sensor name); `tenant` is there only when configured. A reload
+// applies new ones to the records that follow.
+TEST_F(DecisionStageTest, SiteIsConfiguredElseTheClinicElseTheSensorAndTenantOnlyWhenSet) {
+  Counters counters;
+  stage_->writeStats(counters, at(30), StatsRecord::kPeriodic);
+  ASSERT_EQ(sink_.records.size(), 1u);
+  EXPECT_EQ(sink_.records.back()["sensor"], "test-sensor");
+  EXPECT_EQ(sink_.records.back()["site"], "test-sensor");
+  EXPECT_FALSE(sink_.records.back().contains("tenant"));
+
+  policy::Policy clinicPolicy = policy::defaultPolicy();
+  clinicPolicy.clinicName = "Main Street Clinic";
+  Snapshot withClinic = snapshot_;
+  withClinic.policy = std::make_shared<const policy::Policy>(clinicPolicy);
+  stage_->replaceSnapshot(withClinic, SignaturesChanged::kNo);
+  stage_->writeStats(counters, at(31), StatsRecord::kPeriodic);
+  EXPECT_EQ(sink_.records.back()["site"], "Main Street Clinic");
+  EXPECT_FALSE(sink_.records.back().contains("tenant"));
+
+  Snapshot configured = withClinic;
+  configured.settings.sensor.site = "Main St, 2nd floor";
+  configured.settings.sensor.tenant = "acme-health";
+  stage_->replaceSnapshot(configured, SignaturesChanged::kNo);
+  flow::Flow flow = flowBetween(kPhone, kServer, 15);
+  classify::FlowFacts facts = whatsAppCall();
+  stage_->onClassified(flow, facts, at(32));
+  std::vector<json> alerts = sink_.ofType("alert");
+  ASSERT_EQ(alerts.size(), 1u);
+  const json& alert = alerts[0];
+  EXPECT_EQ(alert["site"], "Main St, 2nd floor");
+  EXPECT_EQ(alert["tenant"], "acme-health");
+  EXPECT_EQ(alert["clinic"], "Main Street Clinic");
+  EXPECT_EQ(alert["sensor"], "test-sensor") << "the sensor name is fixed at start";
+}
+
 }  // namespace
 }  // namespace baawatch::engine

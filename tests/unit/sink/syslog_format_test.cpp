@@ -25,12 +25,13 @@ nlohmann::json alertRecord() {
   };
 }
 
-SyslogOptions options() {
-  SyslogOptions options;
-  options.facility = 20;  // local4
-  options.appName = "baawatch";
-  options.hostName = "gw1";
-  return options;
+SyslogHeader header(int procId) {
+  SyslogHeader header;
+  header.facility = 20;  // local4
+  header.appName = "baawatch";
+  header.hostName = "gw1";
+  header.procId = procId;
+  return header;
 }
 
 TEST(SyslogFormat, EscapesSdParamValuesPerRfc5424) {
@@ -40,7 +41,7 @@ TEST(SyslogFormat, EscapesSdParamValuesPerRfc5424) {
 }
 
 TEST(SyslogFormat, HeaderCarriesPriorityTimestampHostAppAndEventTypeAsMsgid) {
-  std::string message = formatRfc5424(alertRecord(), options(), 4242);
+  std::string message = formatRfc5424(alertRecord(), record::EventType::kAlert, header(4242));
   // local4 (20) * 8 + err (3, from severity high) = 163.
   EXPECT_EQ(message.rfind("<163>1 2024-05-01T10:00:00.123456Z gw1 baawatch 4242 alert [baawatch@32473 ", 0),
             0u)
@@ -48,7 +49,7 @@ TEST(SyslogFormat, HeaderCarriesPriorityTimestampHostAppAndEventTypeAsMsgid) {
 }
 
 TEST(SyslogFormat, StructuredDataHoldsKeyFieldsEscapedAndMsgIsTheJsonRecord) {
-  std::string message = formatRfc5424(alertRecord(), options(), 1);
+  std::string message = formatRfc5424(alertRecord(), record::EventType::kAlert, header(1));
   EXPECT_NE(message.find(R"(record_id="gw1:00000000000000ff:7")"), std::string::npos);
   EXPECT_NE(message.find(R"(service="whatsapp")"), std::string::npos);
   EXPECT_NE(message.find(R"(ip="192.168.1.37")"), std::string::npos);
@@ -63,14 +64,32 @@ TEST(SyslogFormat, StructuredDataHoldsKeyFieldsEscapedAndMsgIsTheJsonRecord) {
 }
 
 TEST(SyslogFormat, RecordsWithoutSeverityAreInformationalAndEmptyFieldsAreNil) {
-  nlohmann::json encounter{{"event_type", "encounter"}, {"id", "enc-1"}, {"timestamp", "2024-05-01T10:00:00Z"}};
-  SyslogOptions opts = options();
+  nlohmann::json encounter{{"event_type", "encounter"}, {"encounter_id", "enc-1"}, {"timestamp", "2024-05-01T10:00:00Z"}};
+  SyslogHeader opts = header(9);
   opts.hostName = "";
   opts.facility = 16;  // local0
-  std::string message = formatRfc5424(encounter, opts, 9);
+  std::string message = formatRfc5424(encounter, record::EventType::kEncounter, opts);
   EXPECT_EQ(message.rfind("<134>1 2024-05-01T10:00:00Z - baawatch 9 encounter [baawatch@32473 ", 0), 0u)
       << message;
   EXPECT_NE(message.find(R"(encounter_id="enc-1")"), std::string::npos);
+}
+
+// One SIEM for many clinics tells them apart by the structured data alone (docs/gateway.md,
+// "Many clinics, one SIEM"): sensor, site and tenant are there whenever the record has them.
+TEST(SyslogFormat, StructuredDataNamesSensorSiteAndTenant) {
+  nlohmann::json record = alertRecord();
+  record["site"] = "Main Street \"East\"";
+  record["tenant"] = "acme-health";
+  std::string message = formatRfc5424(record, record::EventType::kAlert, header(1));
+  std::string sd = message.substr(0, message.find("] {") + 1);
+  EXPECT_NE(sd.find(R"( sensor="gw1")"), std::string::npos) << sd;
+  EXPECT_NE(sd.find(R"( site="Main Street \"East\"")"), std::string::npos) << sd;
+  EXPECT_NE(sd.find(R"( tenant="acme-health")"), std::string::npos) << sd;
+
+  record.erase("tenant");
+  message = formatRfc5424(record, record::EventType::kAlert, header(1));
+  sd = message.substr(0, message.find("] {") + 1);
+  EXPECT_EQ(sd.find("tenant="), std::string::npos) << "no tenant configured, none sent: " << sd;
 }
 
 TEST(SyslogFormat, OctetCountingFrameCountsBytesNotCharacters) {

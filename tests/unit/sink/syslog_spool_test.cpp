@@ -323,7 +323,7 @@ TEST(SyslogSinkTcp, AReceiverThatStallsAndDiesLosesAtMostItsReceiveBuffer) {
   // Only a head of the stream can be missing (what the receiver acknowledged and never read):
   // the newest record arrived, and the missing ones fit in the receive buffer.
   EXPECT_EQ(got.count("s:r:" + std::to_string(written)), 1u);
-  std::size_t frameBytes = frameOctetCounted(formatRfc5424(alert(1), options, 1)).size();
+  std::size_t frameBytes = frameOctetCounted(formatRfc5424(alert(1), record::EventType::kAlert, SyslogHeader{options.facility, options.appName, options.hostName, 1})).size();
   EXPECT_LE(static_cast<std::size_t>(missing) * frameBytes,
             static_cast<std::size_t>(receiveBuffer))
       << missing << " of " << written << " records lost; receive buffer " << receiveBuffer;
