@@ -1,4 +1,5 @@
 #include "baawatch/classify/attachment_correlator.hpp"
+#include "baawatch/classify/call_push_context.hpp"
 #include "baawatch/classify/detector.hpp"
 #include "baawatch/classify/session_context.hpp"
 
@@ -8,6 +9,8 @@ ContextRules::ContextRules(std::shared_ptr<const SignatureCatalog> catalog) {
   // The attachment correlation first: it gives a verdict that the session context may refine.
   rules_.push_back(std::make_unique<AttachmentCorrelator>(catalog));
   rules_.push_back(std::make_unique<SessionContext>());
+  // FaceTime's push context last: a call the session context confirmed needs no second step.
+  rules_.push_back(std::make_unique<CallPushContext>(catalog));
 }
 
 ContextRules::~ContextRules() = default;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "baawatch/classify/attachment_correlator.hpp"
+#include "baawatch/classify/call_push_context.hpp"
 #include "baawatch/classify/facetime_behaviour.hpp"
 #include "baawatch/classify/session_context.hpp"
 #include "baawatch/common/config_error.hpp"
@@ -36,7 +37,8 @@ std::string_view toString(ThresholdType type) {
 std::vector<DetectorNeeds> builtInDetectorNeeds() {
   std::vector<DetectorNeeds> needs;
   for (auto* list : {&FaceTimeBehaviour::needs, &PushActivityDetector::needs,
-                     &AttachmentCorrelator::needs, &SessionContext::needs}) {
+                     &AttachmentCorrelator::needs, &SessionContext::needs,
+                     &CallPushContext::needs}) {
     for (DetectorNeeds& need : list()) needs.push_back(std::move(need));
   }
   return needs;

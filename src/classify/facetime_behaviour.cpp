@@ -18,10 +18,23 @@ const ThresholdNeed kMediaMinKbps{"media_min_kbps", ThresholdType::kNumber};
 const ThresholdNeed kVideoMinKbps{"video_min_kbps", ThresholdType::kNumber};
 const ThresholdNeed kObserveMaxSeconds{"observe_max_seconds", ThresholdType::kNumber};
 const ThresholdNeed kObserveMaxPackets{"observe_max_packets", ThresholdType::kCount};
-const ThresholdNeed kLegacyMinRtpPackets{"legacy_min_rtp_packets", ThresholdType::kCount};
-const ThresholdNeed kPeerMinFaceTimeRtpPackets{"p2p_min_facetime_rtp_packets",
-                                               ThresholdType::kCount};
+const ThresholdNeed kRtpMinPackets{"rtp_min_packets", ThresholdType::kCount};
+const ThresholdNeed kRtpMinFaceTimePackets{"rtp_min_facetime_packets", ThresholdType::kCount};
 const ThresholdNeed kRtpPayloadTypes{"rtp_payload_types", ThresholdType::kPayloadTypes};
+// The signals' weights and the combination's thresholds (facetime.yaml says why each value).
+const ThresholdNeed kWeightAppleAddress{"weight_apple_address", ThresholdType::kNumber};
+const ThresholdNeed kWeightAppleStun{"weight_apple_stun_attributes", ThresholdType::kNumber};
+const ThresholdNeed kWeightLegacyPort{"weight_legacy_symmetric_port", ThresholdType::kNumber};
+const ThresholdNeed kWeightDocumentedPort{"weight_documented_port", ThresholdType::kNumber};
+const ThresholdNeed kWeightStunTurn{"weight_stun_turn", ThresholdType::kNumber};
+const ThresholdNeed kWeightQuic{"weight_quic_without_sni", ThresholdType::kNumber};
+const ThresholdNeed kWeightRtp{"weight_rtp", ThresholdType::kNumber};
+const ThresholdNeed kWeightRtpFaceTime{"weight_rtp_facetime_types", ThresholdType::kNumber};
+const ThresholdNeed kWeightMedia{"weight_media_both_ways", ThresholdType::kNumber};
+const ThresholdNeed kMediumMinWeight{"medium_min_weight", ThresholdType::kNumber};
+const ThresholdNeed kHighMinWeight{"high_min_weight", ThresholdType::kNumber};
+const ThresholdNeed kMediumMinSignals{"medium_min_signals", ThresholdType::kCount};
+const ThresholdNeed kHighMinSignals{"high_min_signals", ThresholdType::kCount};
 
 // What the detector keeps per UDP flow until it is classified.
 struct MediaState final : DetectorFlowState {
@@ -39,8 +52,12 @@ std::vector<DetectorNeeds> FaceTimeBehaviour::needs() {
                         kService,
                         {kRelaySpace, kRelayPorts, kPeerPorts, kLegacyPorts},
                         {kCallMinSeconds, kMediaMinPps, kMediaMinKbps, kVideoMinKbps,
-                         kObserveMaxSeconds, kObserveMaxPackets, kLegacyMinRtpPackets,
-                         kPeerMinFaceTimeRtpPackets, kRtpPayloadTypes}}};
+                         kObserveMaxSeconds, kObserveMaxPackets, kRtpMinPackets,
+                         kRtpMinFaceTimePackets, kRtpPayloadTypes, kWeightAppleAddress,
+                         kWeightAppleStun, kWeightLegacyPort, kWeightDocumentedPort,
+                         kWeightStunTurn, kWeightQuic, kWeightRtp, kWeightRtpFaceTime,
+                         kWeightMedia, kMediumMinWeight, kHighMinWeight, kMediumMinSignals,
+                         kHighMinSignals}}};
 }
 
 FaceTimeBehaviour::FaceTimeBehaviour(std::shared_ptr<const SignatureCatalog> catalog)
@@ -57,9 +74,22 @@ FaceTimeBehaviour::FaceTimeBehaviour(std::shared_ptr<const SignatureCatalog> cat
   videoMinKbps_ = thresholdValue(*service_, kVideoMinKbps);
   observeMaxSeconds_ = thresholdValue(*service_, kObserveMaxSeconds);
   observeMaxPackets_ = static_cast<std::uint32_t>(thresholdValue(*service_, kObserveMaxPackets));
-  legacyMinRtpPackets_ = thresholdValue(*service_, kLegacyMinRtpPackets);
-  peerMinFaceTimeRtpPackets_ = thresholdValue(*service_, kPeerMinFaceTimeRtpPackets);
+  rtpMinPackets_ = thresholdValue(*service_, kRtpMinPackets);
+  rtpMinFaceTimePackets_ = thresholdValue(*service_, kRtpMinFaceTimePackets);
   payloadTypes_ = thresholdPayloadTypes(*service_, kRtpPayloadTypes);
+  weights_.appleAddress = thresholdValue(*service_, kWeightAppleAddress);
+  weights_.appleStunAttributes = thresholdValue(*service_, kWeightAppleStun);
+  weights_.legacySymmetricPort = thresholdValue(*service_, kWeightLegacyPort);
+  weights_.documentedPort = thresholdValue(*service_, kWeightDocumentedPort);
+  weights_.stunTurn = thresholdValue(*service_, kWeightStunTurn);
+  weights_.quicWithoutSni = thresholdValue(*service_, kWeightQuic);
+  weights_.rtp = thresholdValue(*service_, kWeightRtp);
+  weights_.rtpFaceTimeTypes = thresholdValue(*service_, kWeightRtpFaceTime);
+  weights_.mediaBothWays = thresholdValue(*service_, kWeightMedia);
+  weights_.mediumMinWeight = thresholdValue(*service_, kMediumMinWeight);
+  weights_.highMinWeight = thresholdValue(*service_, kHighMinWeight);
+  weights_.mediumMinSignals = thresholdValue(*service_, kMediumMinSignals);
+  weights_.highMinSignals = thresholdValue(*service_, kHighMinSignals);
 }
 
 std::unique_ptr<DetectorFlowState> FaceTimeBehaviour::newFlowState(const flow::Flow& flow) const {
@@ -133,141 +163,194 @@ std::string FaceTimeBehaviour::describeRates(const Rates& rates) const {
                      rates.kbpsFromServer, rates.seconds);
 }
 
-Verdict FaceTimeBehaviour::makeVerdict(Confidence confidence, const Rates& rates) const {
-  Verdict verdict;
-  verdict.catalog = catalog_;
-  verdict.service = service_;
-  verdict.confidence = confidence;
-  verdict.kind = UseKind::kCall;
-  if (rates.seconds > 0) {
-    verdict.media = std::max(rates.kbpsFromClient, rates.kbpsFromServer) >= videoMinKbps_
-                        ? "video"
-                        : "audio";
+std::string_view FaceTimeBehaviour::guardOf(const MediaObservation& media,
+                                            const FlowFacts& facts) const {
+  // A QUIC session that names its server is Apple's edge, iCloud or Private Relay: QuickRelay's
+  // QUIC uses the relay's address as server name and sends none.
+  if (media.quicLongHeaders > 0 && !facts.quicServerName.empty()) return "QUIC with SNI";
+  // QUIC alone on the 5-tuple is a QUIC session, not QuickRelay's multiplex.
+  if (media.quicLongHeaders > 0 && media.stunMessages == 0 && media.channelData == 0)
+    return "QUIC without STUN/TURN";
+  // Microsoft's STUN dialect (0x8008 MS-Version, 4 bytes): Teams and Skype, never Apple.
+  if (media.msVersionStunMessages > 0) return "Microsoft STUN 0x8008";
+  return {};
+}
+
+std::vector<FaceTimeBehaviour::Signal> FaceTimeBehaviour::signalsOf(
+    const flow::Flow& flow, const MediaObservation& media, const FlowFacts& facts,
+    const Rates& rates, Timestamp now, bool withEvidence) const {
+  std::vector<Signal> signals;
+  auto add = [&](double weight, const ThresholdNeed& need, std::string ruleId,
+                 EvidenceField field, Timestamp time, auto describe) -> Signal& {
+    Signal& signal = signals.emplace_back();
+    signal.weight = weight;
+    if (withEvidence) {
+      signal.evidence.ruleId = std::move(ruleId);
+      signal.evidence.field = field;
+      signal.evidence.value = fmt::format("{} (weight {:g})", describe(), weight);
+      signal.evidence.time = time;
+      signal.evidence.confidence = weight >= 4   ? Confidence::kHigh
+                                   : weight >= 2 ? Confidence::kMedium
+                                                 : Confidence::kLow;
+      signal.evidence.reason = reasonOf(*service_, need);
+    }
+    return signal;
+  };
+
+  // Who: Apple's address space at exactly one end (two hosts both numbered in 17/8 are a LAN
+  // that borrowed Apple's block, not a device and an Apple relay).
+  bool serverApple = inRelaySpace(flow.server);
+  bool clientApple = inRelaySpace(flow.client);
+  if (serverApple != clientApple) {
+    const IpAddress& apple = serverApple ? flow.server : flow.client;
+    std::uint16_t applePort = serverApple ? flow.serverPort : flow.clientPort;
+    add(weights_.appleAddress, kWeightAppleAddress, relaySpace_->id, EvidenceField::kServerIp,
+        flow.firstSeen, [&] { return fmt::format("{} udp/{}", apple.toString(), applePort); })
+        .apple = true;
   }
-  return verdict;
+  bool appleStun = media.appleLinkStunMessages > 0;
+  if (appleStun) {
+    Signal& signal = add(weights_.appleStunAttributes, kWeightAppleStun,
+                         "facetime.apple-stun-attributes", EvidenceField::kBehaviour, now, [&] {
+                           return fmt::format(
+                               "{} STUN message(s) with 0x8008 (16 bytes) and 0x8007 (4 bytes)",
+                               media.appleLinkStunMessages);
+                         });
+    signal.apple = true;
+    signal.framing = true;  // they are STUN messages
+  }
+  bool legacyPort = flow.clientPort == flow.serverPort && portIn(legacyPorts_, flow.serverPort);
+  if (legacyPort) {
+    add(weights_.legacySymmetricPort, kWeightLegacyPort, legacyPorts_->id,
+        EvidenceField::kBehaviour, flow.firstSeen,
+        [&] { return fmt::format("udp {} at both ends", flow.serverPort); })
+        .apple = true;
+  } else {
+    // How: one of Apple's documented ports (the legacy layout above is the same fact, stronger).
+    const SignatureRule* portRule = nullptr;
+    std::uint16_t port = 0;
+    for (std::uint16_t candidate : {flow.serverPort, flow.clientPort}) {
+      for (const SignatureRule* rule : {relayPorts_, peerPorts_}) {
+        if (portRule == nullptr && portIn(rule, candidate)) {
+          portRule = rule;
+          port = candidate;
+        }
+      }
+    }
+    if (portRule != nullptr) {
+      add(weights_.documentedPort, kWeightDocumentedPort, portRule->id, EvidenceField::kBehaviour,
+          flow.firstSeen, [&] {
+            return fmt::format("udp {} <-> {}, {} in Apple's FaceTime list", flow.clientPort,
+                               flow.serverPort, port);
+          });
+    }
+  }
+  // STUN/TURN framing; Apple's STUN attributes are STUN messages already (not counted twice).
+  bool stunTurn = media.stunMessages > 0 || media.channelData > 0;
+  if (stunTurn && !appleStun) {
+    add(weights_.stunTurn, kWeightStunTurn, "facetime.stun-turn", EvidenceField::kBehaviour, now,
+        [&] {
+          return fmt::format("STUN {}, TURN ChannelData {}", media.stunMessages,
+                             media.channelData);
+        })
+        .framing = true;
+  }
+  if (stunTurn && media.quicLongHeaders > 0 && facts.quicServerName.empty()) {
+    add(weights_.quicWithoutSni, kWeightQuic, "facetime.quic-without-sni",
+        EvidenceField::kBehaviour, now, [&] {
+          return fmt::format("{} QUIC long header(s) without SNI beside STUN/TURN",
+                             media.quicLongHeaders);
+        })
+        .framing = true;
+  }
+  if (media.rtpPackets >= rtpMinPackets_ && media.rtpPackets > 0) {
+    bool faceTimeTypes =
+        media.rtpPackets >= rtpMinFaceTimePackets_ && hasFaceTimePayloadType(media);
+    Signal& signal = add(
+        faceTimeTypes ? weights_.rtpFaceTimeTypes : weights_.rtp,
+        faceTimeTypes ? kWeightRtpFaceTime : kWeightRtp,
+        faceTimeTypes ? "facetime.rtp-payload-types" : "facetime.rtp", EvidenceField::kBehaviour,
+        now, [&] {
+          std::string types;
+          for (int type : payloadTypes_) {
+            if (type < 0 || type >= 128 || !media.rtpPayloadTypes.test(static_cast<std::size_t>(type)))
+              continue;
+            types += (types.empty() ? "" : ",") + std::to_string(type);
+          }
+          return fmt::format("{} RTP packet(s) ({} inside ChannelData), FaceTime payload types "
+                             "seen: {}",
+                             media.rtpPackets, media.channelDataRtpPackets,
+                             types.empty() ? "none" : types);
+        });
+    signal.framing = true;
+    signal.media = true;
+  }
+  // Media: both ways at a call's rate for a call's length.
+  if (mediaRateMet(rates)) {
+    add(weights_.mediaBothWays, kWeightMedia, "facetime.media-rate", EvidenceField::kBehaviour,
+        now, [&] {
+          bool video = std::max(rates.kbpsFromClient, rates.kbpsFromServer) >= videoMinKbps_;
+          return fmt::format("{}, {} rate", describeRates(rates), video ? "video" : "audio");
+        })
+        .media = true;
+  }
+  return signals;
 }
 
-void FaceTimeBehaviour::addEvidence(Verdict& verdict, const SignatureRule* rule, std::string ruleId,
-                                    EvidenceField field, std::string value, Timestamp time,
-                                    Confidence confidence, std::string reason) const {
-  Evidence evidence;
-  evidence.ruleId = rule != nullptr ? rule->id : std::move(ruleId);
-  evidence.field = field;
-  evidence.value = std::move(value);
-  evidence.time = time;
-  evidence.confidence = rule != nullptr ? rule->confidence : confidence;
-  evidence.reason = rule != nullptr ? rule->reason : std::move(reason);
-  verdict.evidence.push_back(std::move(evidence));
-}
-
-Assessment FaceTimeBehaviour::assess(const flow::Flow& flow,
-                                              const MediaObservation& media,
-                                              const FlowFacts& facts, Timestamp now,
-                                              bool final) const {
+Assessment FaceTimeBehaviour::assess(const flow::Flow& flow, const MediaObservation& media,
+                                     const FlowFacts& facts, Timestamp now, bool final) const {
   Assessment result;
   if (!worthWatching(flow, media)) return result;
   Rates rates = ratesOf(flow);
   bool mediaRate = mediaRateMet(rates);
-  bool watchedLongEnough = rates.seconds >= observeMaxSeconds_ ||
-                           media.packetsSeen >= observeMaxPackets_;
+  bool watchedLongEnough =
+      rates.seconds >= observeMaxSeconds_ || media.packetsSeen >= observeMaxPackets_;
   final = final || watchedLongEnough;
-  const IpAddress& apple = inRelaySpace(flow.server) ? flow.server : flow.client;
-  bool appleSide = inRelaySpace(flow.server) || inRelaySpace(flow.client);
-  std::string rateText = describeRates(rates);
-  std::string mediaReason = reasonOf(*service_, kMediaMinPps);
-
-  // Relay call: STUN/TURN and QUIC multiplexed on one 5-tuple to Apple, QUIC without SNI.
-  bool multiplexed = (media.stunMessages > 0 || media.channelData > 0) && media.quicLongHeaders > 0;
-  if (appleSide && multiplexed && facts.quicServerName.empty() && mediaRate) {
-    result.judgement = Judgement::kMatch;
-    result.verdict = makeVerdict(Confidence::kHigh, rates);
-    std::string portNote = portIn(relayPorts_, flow.serverPort) ? " (documented relay port)" : "";
-    addEvidence(*result.verdict, relaySpace_, "facetime.relay-space", EvidenceField::kServerIp,
-                fmt::format("{} udp/{}{}", apple.toString(), flow.serverPort, portNote),
-                flow.firstSeen, Confidence::kMedium, "");
-    addEvidence(*result.verdict, nullptr, "facetime.relay-multiplex", EvidenceField::kBehaviour,
-                fmt::format("one 5-tuple carries STUN {}, TURN ChannelData {}, QUIC long header {} "
-                            "with no SNI",
-                            media.stunMessages, media.channelData, media.quicLongHeaders),
-                now, Confidence::kHigh,
-                "Apple's QuickRelay multiplexes STUN/TURN control, ChannelData and a QUIC session "
-                "whose server name is the relay's address (external PSK), so its ClientHello "
-                "carries no SNI");
-    addEvidence(*result.verdict, nullptr, "facetime.media-rate", EvidenceField::kBehaviour,
-                rateText, now, Confidence::kMedium, mediaReason);
+  // The rate is the signal that needs time: judge once it holds, or when the flow is over.
+  bool decide = mediaRate || final;
+  std::vector<Signal> signals;
+  if (decide && guardOf(media, facts).empty()) {
+    signals = signalsOf(flow, media, facts, rates, now, false);
+  }
+  double weight = 0;
+  bool apple = false, framing = false, mediaSeen = false;
+  for (const Signal& signal : signals) {
+    weight += signal.weight;
+    apple = apple || signal.apple;
+    framing = framing || signal.framing;
+    mediaSeen = mediaSeen || signal.media;
+  }
+  auto count = static_cast<double>(signals.size());
+  bool medium = apple && framing && mediaSeen && weight >= weights_.mediumMinWeight &&
+                count >= weights_.mediumMinSignals;
+  if (!medium) {
+    result.judgement = final ? Judgement::kNoMatch : Judgement::kWatching;
     return result;
   }
+  bool high = weight >= weights_.highMinWeight && count >= weights_.highMinSignals;
 
-  // Peer-to-peer leg: Apple's link STUN attributes with their documented lengths, then media.
-  if (media.appleLinkStunMessages > 0 && mediaRate) {
-    bool faceTimeTypes = media.rtpPackets >= peerMinFaceTimeRtpPackets_ &&
-                         hasFaceTimePayloadType(media);
-    result.judgement = Judgement::kMatch;
-    result.verdict = makeVerdict(faceTimeTypes ? Confidence::kHigh : Confidence::kMedium, rates);
-    addEvidence(*result.verdict, nullptr, "facetime.p2p-stun", EvidenceField::kBehaviour,
-                fmt::format("{} STUN message(s) with attributes 0x8008 (16 bytes) and 0x8007 "
-                            "(4 bytes)",
-                            media.appleLinkStunMessages),
-                now, Confidence::kMedium,
-                "IDS link STUN: Apple's IDSStunAttributeLinkUUID (0x8008, 16 bytes) with "
-                "IDSStunAttributeCellularRAT (0x8007, 4 bytes); Teams' 0x8008 has 4 bytes");
-    if (faceTimeTypes) {
-      addEvidence(*result.verdict, nullptr, "facetime.rtp-payload-types",
-                  EvidenceField::kBehaviour,
-                  fmt::format("{} RTP packets with FaceTime payload types", media.rtpPackets), now,
-                  Confidence::kMedium, reasonOf(*service_, kRtpPayloadTypes));
-    }
-    if (portIn(peerPorts_, flow.serverPort) || portIn(peerPorts_, flow.clientPort)) {
-      addEvidence(*result.verdict, peerPorts_, "facetime.p2p-ports", EvidenceField::kBehaviour,
-                  fmt::format("udp {} <-> {}", flow.clientPort, flow.serverPort), flow.firstSeen,
-                  Confidence::kLow, "");
-    }
-    addEvidence(*result.verdict, nullptr, "facetime.media-rate", EvidenceField::kBehaviour,
-                rateText, now, Confidence::kMedium, mediaReason);
-    return result;
+  result.judgement = Judgement::kMatch;
+  Verdict& verdict = result.verdict.emplace();
+  verdict.catalog = catalog_;
+  verdict.service = service_;
+  verdict.confidence = high ? Confidence::kHigh : Confidence::kMedium;
+  verdict.kind = UseKind::kCall;
+  if (mediaRate) {
+    verdict.media = std::max(rates.kbpsFromClient, rates.kbpsFromServer) >= videoMinKbps_
+                        ? "video"
+                        : "audio";
   }
-
-  // WebRTC media to Apple (a FaceTime link joined in a browser).
-  if (appleSide && media.stunMessages > 0 && (media.dtlsRecords > 0 || media.rtpPackets > 0) &&
-      media.quicLongHeaders == 0 && mediaRate) {
-    result.judgement = Judgement::kMatch;
-    result.verdict = makeVerdict(Confidence::kMedium, rates);
-    addEvidence(*result.verdict, relaySpace_, "facetime.relay-space", EvidenceField::kServerIp,
-                fmt::format("{} udp/{}", apple.toString(), flow.serverPort), flow.firstSeen,
-                Confidence::kMedium, "");
-    addEvidence(*result.verdict, nullptr, "facetime.webrtc-media", EvidenceField::kBehaviour,
-                fmt::format("WebRTC to Apple: STUN {}, DTLS {}, RTP {}", media.stunMessages,
-                            media.dtlsRecords, media.rtpPackets),
-                now, Confidence::kMedium,
-                "FaceTime links joined in a browser send WebRTC media (ICE/STUN, DTLS-SRTP) to "
-                "Apple; no other Apple service uses WebRTC");
-    addEvidence(*result.verdict, nullptr, "facetime.media-rate", EvidenceField::kBehaviour,
-                rateText, now, Confidence::kMedium, mediaReason);
-    return result;
+  for (Signal& signal : signalsOf(flow, media, facts, rates, now, true)) {
+    verdict.evidence.push_back(std::move(signal.evidence));
   }
-
-  // Legacy media: RTP on one port of FaceTime's block, the same port at both ends.
-  bool symmetricLegacyPort =
-      flow.clientPort == flow.serverPort && portIn(legacyPorts_, flow.serverPort);
-  if (symmetricLegacyPort && media.rtpPackets >= legacyMinRtpPackets_ &&
-      (final || mediaRate)) {
-    bool faceTimeTypes = hasFaceTimePayloadType(media);
-    result.judgement = Judgement::kMatch;
-    result.verdict = makeVerdict(faceTimeTypes ? Confidence::kHigh : Confidence::kMedium, rates);
-    if (!mediaRate) result.verdict->media.clear();  // too little seen to tell audio from video
-    addEvidence(*result.verdict, legacyPorts_, "facetime.legacy-ports", EvidenceField::kBehaviour,
-                fmt::format("RTP on udp {} at both ends", flow.serverPort), flow.firstSeen,
-                Confidence::kMedium, "");
-    if (faceTimeTypes) {
-      addEvidence(*result.verdict, nullptr, "facetime.rtp-payload-types",
-                  EvidenceField::kBehaviour,
-                  fmt::format("{} RTP packets with FaceTime payload types", media.rtpPackets), now,
-                  Confidence::kMedium, reasonOf(*service_, kRtpPayloadTypes));
-    }
-    return result;
-  }
-
-  result.judgement = final ? Judgement::kNoMatch : Judgement::kWatching;
+  const ThresholdNeed& level = high ? kHighMinWeight : kMediumMinWeight;
+  verdict.evidence.push_back(Evidence{
+      "facetime.combination", EvidenceField::kBehaviour,
+      fmt::format("{} signals agree, weight {:g} (medium from {:g} with {:g} signals, high from "
+                  "{:g} with {:g})",
+                  signals.size(), weight, weights_.mediumMinWeight, weights_.mediumMinSignals,
+                  weights_.highMinWeight, weights_.highMinSignals),
+      now, verdict.confidence, reasonOf(*service_, level), ""});
   return result;
 }
 

@@ -24,7 +24,9 @@ struct BehaviourPhrase {
   std::string_view shortWords;  // for the headline's parenthesis; empty: not in the headline
   std::string_view longWords;   // for the evidence list
 };
-constexpr std::array<BehaviourPhrase, 7> kBehaviourPhrases = {{
+// The FaceTime behaviour weighs signals (facetime.apple-stun-attributes ... facetime.combination);
+// records written before it name the shapes it replaced (relay-multiplex, p2p-stun, webrtc-media).
+constexpr std::array<BehaviourPhrase, 14> kBehaviourPhrases = {{
     {"facetime.relay-multiplex",
      "STUN, TURN and QUIC multiplexed on one connection, no server name sent",
      "Call set-up (STUN/TURN) and an encrypted QUIC session shared one connection with no "
@@ -40,6 +42,16 @@ constexpr std::array<BehaviourPhrase, 7> kBehaviourPhrases = {{
      "An upload to iCloud storage right after Apple push-notification activity: possibly an "
      "iMessage attachment (iCloud Photos uses the same servers)"},
     {"facetime.legacy-ports", "", "Traffic on the ports older FaceTime versions use"},
+    {"facetime.apple-stun-attributes", "call set-up with Apple's connection checks",
+     "Call set-up carrying Apple-specific connection-check fields, which only Apple devices send"},
+    {"facetime.quic-without-sni", "STUN, TURN and QUIC on one connection, no server name sent",
+     "An encrypted QUIC session with no server name sharing the call's connection, the way "
+     "Apple's FaceTime relays work"},
+    {"facetime.stun-turn", "", "Call set-up messages (STUN/TURN), as every calling app sends"},
+    {"facetime.rtp", "", "Audio/video packets (RTP)"},
+    {"facetime.relay-ports", "", "Traffic on a port Apple documents for FaceTime relays"},
+    {"facetime.p2p-ports", "", "Traffic on a port Apple documents for FaceTime"},
+    {"facetime.combination", "", "Independent signs of a FaceTime call agreed"},
 }};
 
 const BehaviourPhrase* phraseFor(std::string_view ruleId) {

@@ -114,7 +114,8 @@ class ContextRule {
 };
 
 // The context rules of the decision side, in order: the iMessage attachment correlation (it
-// gives unattributed flows a verdict), then the session context (it refines call verdicts).
+// gives unattributed flows a verdict), then the session context (it refines call verdicts), then
+// FaceTime's push context (push activity just before a medium FaceTime call raises it).
 class ContextRules {
  public:
   explicit ContextRules(std::shared_ptr<const SignatureCatalog> catalog);

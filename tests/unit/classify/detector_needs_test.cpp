@@ -117,10 +117,15 @@ INSTANTIATE_TEST_SUITE_P(
                          "call_min_secnds:",
                          "behaviour.call_min_secnds: no detector reads threshold "
                          "'call_min_secnds' (thresholds read from facetime's file: "
-                         "call_min_seconds, legacy_min_rtp_packets, media_min_kbps, "
-                         "media_min_packets_per_second, observe_max_packets, observe_max_seconds, "
-                         "p2p_min_facetime_rtp_packets, rtp_payload_types, "
-                         "session_window_seconds, video_min_kbps)"},
+                         "call_min_seconds, high_min_signals, high_min_weight, media_min_kbps, "
+                         "media_min_packets_per_second, medium_min_signals, medium_min_weight, "
+                         "observe_max_packets, observe_max_seconds, push_before_call_seconds, "
+                         "rtp_min_facetime_packets, "
+                         "rtp_min_packets, rtp_payload_types, session_window_seconds, "
+                         "video_min_kbps, weight_apple_address, weight_apple_stun_attributes, "
+                         "weight_documented_port, weight_legacy_symmetric_port, "
+                         "weight_media_both_ways, weight_quic_without_sni, weight_rtp, "
+                         "weight_rtp_facetime_types, weight_stun_turn)"},
         BadThresholdCase{"MisspeltInAnotherService", "imessage", "  attachment_window_seconds:",
                          "  attachment_window_second:", "attachment_window_second:",
                          "behaviour.attachment_window_second: no detector reads threshold "
@@ -156,6 +161,24 @@ TEST(DetectorNeeds, MissingThresholdIsRefusedAtTheBehaviourSection) {
             edited.file + ":" + positionOf(text, "apns_activity_min_payload_bytes:") +
                 ": behaviour: no threshold 'attachment_window_seconds' (a number >= 0 in "
                 "'value'), which the iMessage attachment correlation detector reads");
+}
+
+TEST(DetectorNeeds, FaceTimeWithoutASignalWeightIsRefused) {
+  // FaceTime's weights and combination thresholds are needs like any other: a file without one
+  // is refused, the detector never falls back to a weight of its own.
+  for (const std::string name : {"weight_apple_stun_attributes", "high_min_weight"}) {
+    EditedSignatures edited("facetime", "", "");
+    std::string text = edited.text;
+    std::size_t start = text.find("  " + name + ":");
+    ASSERT_NE(start, std::string::npos) << name;
+    std::size_t end = text.find("\n  ", text.find("reason:", start));
+    ASSERT_NE(end, std::string::npos) << name;
+    text.erase(start, end + 1 - start);
+    edited.folder.write("services/facetime.yaml", text);
+    EXPECT_EQ(errorOf(edited.folder.path()),
+              edited.file + ":" + positionOf(text, "call_min_seconds:") + ": behaviour: no threshold '" +
+                  name + "' (a number >= 0 in 'value'), which the FaceTime behaviour detector reads");
+  }
 }
 
 TEST(DetectorNeeds, OptionalThresholdMayBeSetByAnyService) {
