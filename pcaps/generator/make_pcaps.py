@@ -10,8 +10,8 @@
     python3 pcaps/generator/make_pcaps.py --only NAME    # only the named capture(s)
 
 Output is deterministic: fixed seeds and fixed base times, so regenerating gives
-byte-identical files. Scenarios live in scenarios.py, apple_scenarios.py, malformed_scenarios.py
-and hello_scenarios.py (one function per capture).
+byte-identical files. Scenarios live in scenarios.py, apple_scenarios.py, facetime_scenarios.py,
+malformed_scenarios.py and hello_scenarios.py (one function per capture).
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
 import apple_scenarios  # noqa: E402
+import facetime_scenarios  # noqa: E402
 import hello_scenarios  # noqa: E402
 import malformed_scenarios  # noqa: E402
 import quic_initial  # noqa: E402
 import scenarios  # noqa: E402
 
-ALL_SCENARIOS = (scenarios.SCENARIOS + apple_scenarios.SCENARIOS + malformed_scenarios.SCENARIOS
-                 + hello_scenarios.SCENARIOS)
+ALL_SCENARIOS = (scenarios.SCENARIOS + apple_scenarios.SCENARIOS + facetime_scenarios.SCENARIOS
+                 + malformed_scenarios.SCENARIOS + hello_scenarios.SCENARIOS)
 
 DEFAULT_OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
