@@ -42,7 +42,9 @@ bool AttachmentCorrelator::refine(const std::string& deviceId, const flow::Flow&
 }
 
 void AttachmentCorrelator::replaceCatalog(std::shared_ptr<const SignatureCatalog> catalog) {
-  *this = AttachmentCorrelator(std::move(catalog));
+  AttachmentCorrelator renewed(std::move(catalog));
+  renewed.lastPush_ = std::move(lastPush_);
+  *this = std::move(renewed);
 }
 
 void AttachmentCorrelator::forgetBefore(Timestamp now, double margin) {

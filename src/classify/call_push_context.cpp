@@ -82,7 +82,10 @@ void CallPushContext::forgetBefore(Timestamp now) {
 }
 
 void CallPushContext::replaceCatalog(std::shared_ptr<const SignatureCatalog> catalog) {
-  *this = CallPushContext(std::move(catalog));
+  // A reload is not a restart: the window comes from the new catalog, the pushes seen stay.
+  CallPushContext renewed(std::move(catalog));
+  renewed.pushes_ = std::move(pushes_);
+  *this = std::move(renewed);
 }
 
 }  // namespace baawatch::classify

@@ -36,6 +36,16 @@ void DnsCache::observeResponse(const IpAddress& client, const decode::DnsMessage
   }
 }
 
+void DnsCache::takeEntriesFrom(DnsCache&& previous) {
+  entries_ = std::move(previous.entries_);
+  insertionOrder_ = std::move(previous.insertionOrder_);
+  counters_ = std::move(previous.counters_);
+  while (entries_.size() > options_.maxEntries && !insertionOrder_.empty()) {
+    if (entries_.erase(insertionOrder_.front()) != 0) counters_.add("dns_cache.evicted");
+    insertionOrder_.pop_front();
+  }
+}
+
 std::optional<ResolvedName> DnsCache::lookup(const IpAddress& client, const IpAddress& server,
                                              Timestamp now) const {
   auto it = entries_.find(Key{client, server});

@@ -270,6 +270,7 @@ int main(int argc, char** argv) {
   try {
     if (argc > 1 && std::string_view(argv[1]) == "verify") return baawatch::daemon::runVerifyCommand(argc - 1, argv + 1);
     if (argc > 1 && std::string_view(argv[1]) == "report") return baawatch::daemon::runReportCommand(argc - 1, argv + 1);
+    if (argc > 1 && std::string_view(argv[1]) == "review") return baawatch::daemon::runReviewCommand(argc - 1, argv + 1);
     return run(argc, argv);
   } catch (const std::exception& error) {
     std::cerr << "baawatch: " << error.what() << "\n";

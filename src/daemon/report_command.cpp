@@ -2,11 +2,15 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "baawatch/report/report.hpp"
+#include "baawatch/report/review.hpp"
 #include "baawatch/report/time_format.hpp"
 #if __has_include("baawatch/sink/hash_chain.hpp")
 #include "baawatch/sink/hash_chain.hpp"
@@ -29,11 +33,28 @@ int runReportCommand(int argc, char** argv) {
   app.add_option("--to", to, "Last day to report, YYYY-MM-DD (UTC, inclusive)");
   app.add_option("--out", outDir, "Folder for report.html and the CSV files")
       ->capture_default_str();
+  std::string dispositions;
+  std::string owners;
+  app.add_option("--dispositions", dispositions,
+                 "The reviewers' decisions (JSON lines written by `baawatch review`): decided "
+                 "encounters are shown as decided, open ones first")
+      ->check(CLI::ExistingFile);
+  app.add_option("--owners", owners,
+                 "Device owners, CSV with the header device,person,role (device: MAC address or "
+                 "host name)")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
 
   report::ReportRequest request;
   request.logs = logs;
+#ifdef BAAWATCH_REPORT_VERIFIES_CHAIN
+  // Read and verify a rotated series in the order its files continue each other, whatever
+  // order the shell gave them in: a report must never call an intact log broken.
+  request.logs = sink::chainOrder(logs).paths;
+#endif
   request.outDir = outDir;
+  request.dispositionsFile = dispositions;
+  request.ownersFile = owners;
   if (!from.empty()) {
     request.period.from = report::parseDate(from);
     if (!request.period.from) {
@@ -76,6 +97,11 @@ int runReportCommand(int argc, char** argv) {
     std::cerr << "baawatch report: " << outcome.error << "\n";
     return 1;
   }
+  if (request.logs != logs) {
+    std::cout << "read in chain order:";
+    for (const auto& log : request.logs) std::cout << " " << log;
+    std::cout << "\n";
+  }
   const report::ReportData& data = outcome.data;
   std::cout << "read " << data.recordsRead << " records";
   if (data.malformedLines) std::cout << " (" << data.malformedLines << " damaged lines skipped)";
@@ -89,12 +115,112 @@ int runReportCommand(int argc, char** argv) {
               << (!data.chain.verified ? "present, not verified"
                                        : data.chain.intact ? "intact" : "BROKEN: " + data.chain.detail)
               << "\n";
+    for (const auto& log : data.chain.unchainedLogs)
+      std::cout << "hash chain: " << log << " carries none (not covered by the check)\n";
   } else {
     std::cout << "hash chain: this log carries no integrity chain\n";
   }
   std::cout << data.encounters.size() << " encounters, " << data.assessmentsRequired
-            << " need a breach risk assessment\n";
+            << " need a breach risk assessment";
+  if (!data.dispositionsFile.empty())
+    std::cout << " (" << data.open << " open, " << data.decided << " decided, " << data.breaches
+              << " to notify)";
+  std::cout << "\n";
+  if (data.joinedDevices)
+    std::cout << data.joinedDevices
+              << " private MAC addresses joined to the device they belong to (same host name)\n";
+  if (!data.unmatchedDispositions.empty())
+    std::cout << data.unmatchedDispositions.size()
+              << " decisions are for encounters not in this report\n";
   for (const auto& file : outcome.filesWritten) std::cout << "wrote " << file << "\n";
+  return 0;
+}
+
+int runReviewCommand(int argc, char** argv) {
+  CLI::App app{"baawatch review: records a reviewer's decision on an encounter, for the next report",
+               "baawatch review"};
+  std::string file;
+  std::string encounterId;
+  std::string reviewer;
+  std::string decision;
+  std::string reasons;
+  std::string date;
+  std::string discovered;
+  app.add_option("encounter", encounterId, "The encounter id (encounters.csv, first column)")
+      ->required();
+  app.add_option("--dispositions", file,
+                 "The dispositions file to append to (created when missing); give the same file "
+                 "to `baawatch report --dispositions`")
+      ->required();
+  app.add_option("--reviewer", reviewer, "Who decided (name, and role if useful)")->required();
+  app.add_option("--decision", decision,
+                 "low_probability (low probability that health information was compromised) or "
+                 "breach (to notify)")
+      ->required();
+  app.add_option("--reasons", reasons, "Why: the four factors of 45 CFR 164.402(2) in words")
+      ->required();
+  app.add_option("--date", date, "Day of the decision, YYYY-MM-DD (UTC; default today)");
+  app.add_option("--discovered", discovered,
+                 "For a breach: the day it was discovered, YYYY-MM-DD (default: the day the "
+                 "monitor recorded the encounter); the 60-day notification deadline counts from it");
+  CLI11_PARSE(app, argc, argv);
+
+  report::Disposition disposition;
+  disposition.encounterId = encounterId;
+  disposition.reviewer = reviewer;
+  disposition.reasons = reasons;
+  auto parsed = report::parseReviewDecision(decision);
+  if (!parsed) {
+    std::cerr << "baawatch review: --decision '" << decision
+              << "' is not a decision (low_probability or breach)\n";
+    return 2;
+  }
+  disposition.decision = *parsed;
+  auto day = [](const std::string& text) -> std::optional<Timestamp> {
+    if (text.size() != 10) return std::nullopt;
+    return report::parseDate(text);
+  };
+  if (date.empty()) {
+    disposition.date = report::dayStart(report::dayNumber(Timestamp{
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count()}));
+  } else if (auto when = day(date)) {
+    disposition.date = *when;
+  } else {
+    std::cerr << "baawatch review: --date '" << date << "' is not a day (YYYY-MM-DD)\n";
+    return 2;
+  }
+  if (!discovered.empty()) {
+    disposition.discovered = day(discovered);
+    if (!disposition.discovered) {
+      std::cerr << "baawatch review: --discovered '" << discovered << "' is not a day (YYYY-MM-DD)\n";
+      return 2;
+    }
+  }
+  if (std::filesystem::exists(file)) {
+    // Never append to a file that is not one: the next report would refuse it.
+    report::DispositionsLoad existing = report::loadDispositions(file);
+    if (!existing.error.empty()) {
+      std::cerr << "baawatch review: " << existing.error << "\n";
+      return 1;
+    }
+  }
+  std::ofstream out(file, std::ios::binary | std::ios::app);
+  out << report::dispositionLine(disposition) << "\n";
+  out.flush();
+  if (!out) {
+    std::cerr << "baawatch review: cannot write " << file << "\n";
+    return 1;
+  }
+  std::cout << "recorded: encounter " << encounterId << ": "
+            << (disposition.decision == report::ReviewDecision::kBreach ? "breach to notify"
+                                                                          : "low probability of compromise")
+            << ", by " << reviewer << " on " << report::formatIsoDay(report::dayNumber(disposition.date));
+  if (disposition.decision == report::ReviewDecision::kBreach && disposition.discovered)
+    std::cout << "; notify by "
+              << report::formatIsoDay(report::dayNumber(report::notificationDeadline(*disposition.discovered)));
+  std::cout << "\n";
   return 0;
 }
 

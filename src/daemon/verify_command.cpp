@@ -15,22 +15,29 @@ int runVerifyCommand(int argc, char** argv) {
     std::string_view argument = argv[index];
     if (argument == "-h" || argument == "--help") {
       std::cout << "usage: baawatch verify FILE...\n"
-                   "Checks the hash chain of baawatch JSON-lines logs. Give a rotated series "
-                   "oldest first\n(e.g. alerts.jsonl-20250713 alerts.jsonl-20250714 alerts.jsonl): "
-                   "each file must continue the one\nbefore it, so a missing file or records "
-                   "removed at a file's end are found. A first file that\ncontinues one not "
-                   "given is checked on its own, with a note that its link was not checked.\n"
+                   "Checks the hash chain of baawatch JSON-lines logs. The files of a rotated series "
+                   "may be given\nin any order (e.g. alerts.jsonl alerts.jsonl-2025*): they are put "
+                   "in chain order first, by\nthe predecessor each file's chain_start names, and "
+                   "each file must continue the one before it,\nso a missing file or records "
+                   "removed at a file's end are found. A first file that continues one\nnot given "
+                   "is checked on its own, with a note that its link was not checked.\n"
                    "Exit status: 0 intact, 1 altered/inserted/removed records, a broken link "
-                   "between files or\nan unreadable file, 2 usage.\n";
+                   "between files, an\nunreadable file or one that is not a baawatch log, 2 usage.\n";
       return 0;
     }
     files.emplace_back(argument);
   }
   if (files.empty()) {
-    std::cerr << "baawatch verify: give one or more JSON-lines files (oldest first)\n";
+    std::cerr << "baawatch verify: give one or more JSON-lines files\n";
     return 2;
   }
-  sink::ChainVerdict verdict = sink::verifyChainedLogs(files);
+  sink::ChainOrder order = sink::chainOrder(files);
+  if (order.reordered) {
+    std::string list;
+    for (const auto& file : order.paths) list += (list.empty() ? "" : " ") + file;
+    std::cout << "note: checked in chain order: " << list << "\n";
+  }
+  sink::ChainVerdict verdict = sink::verifyChainedLogs(order.paths);
   // Notes (a line cut short by a crash) are facts an auditor should see, not tampering.
   for (const auto& note : verdict.notes) std::cout << "note: " << note << "\n";
   std::cout << verdict.message << "\n";

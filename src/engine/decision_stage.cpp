@@ -47,6 +47,7 @@ void DecisionStage::observeSignal(const classify::DetectorSignal& signal) {
 
 void DecisionStage::onClassified(const flow::Flow& flow, const classify::FlowFacts& facts,
                                  Timestamp time) {
+  noteTime(time);
   FlowState state;
   // The clinic device is the endpoint inside the clinical networks, the client when both or
   // neither are.
@@ -79,6 +80,7 @@ void DecisionStage::onClassified(const flow::Flow& flow, const classify::FlowFac
 
 void DecisionStage::onFlowEnd(const flow::Flow& flow, const classify::FlowFacts* facts,
                               flow::FlowEndReason reason, Timestamp endTime) {
+  noteTime(endTime);
   auto found = flows_.find(flow.id);
   if (found == flows_.end()) {
     if (flowRecords_) sink_.write(builder_.flow(flow, facts, reason, endTime));
@@ -97,6 +99,7 @@ void DecisionStage::onFlowEnd(const flow::Flow& flow, const classify::FlowFacts*
 }
 
 void DecisionStage::housekeeping(Timestamp now) {
+  noteTime(now);
   encounters_.flushIdle(now);
   intervalCounts_.flushBefore(now);
   // Per-device context is kept while it can still matter; a walk a minute is plenty.
@@ -108,7 +111,7 @@ void DecisionStage::housekeeping(Timestamp now) {
 
 void DecisionStage::flushAll() {
   encounters_.flushAll();
-  intervalCounts_.flushAll();
+  intervalCounts_.flushAll(latest_);
 }
 
 void DecisionStage::writeStats(const Counters& counters, Timestamp time, StatsRecord kind) {
@@ -118,8 +121,9 @@ void DecisionStage::writeStats(const Counters& counters, Timestamp time, StatsRe
 void DecisionStage::replaceSnapshot(const Snapshot& snapshot, SignaturesChanged signatures) {
   builder_ = record::RecordBuilder(recordContext(snapshot, sensorName_));
   flowRecords_ = snapshot.settings.output.flowRecords;
-  retiredPolicyCounters_.merge(policyEngine_.counters());
-  policyEngine_ = policy::PolicyEngine(snapshot.policy);
+  // Only the rules change: which alerts were raised, the devices' context, encounters and counts
+  // go on (a reload is not a restart).
+  policyEngine_.replacePolicy(snapshot.policy);
   if (signatures == SignaturesChanged::kYes) contextRules_.replaceCatalog(snapshot.catalog);
 }
 
@@ -129,7 +133,6 @@ Counters DecisionStage::counters() const {
   merged.merge(contextRules_.counters());
   merged.merge(policyEngine_.counters());
   merged.merge(inventory_.counters());
-  merged.merge(retiredPolicyCounters_);
   return merged;
 }
 

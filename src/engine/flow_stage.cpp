@@ -134,11 +134,13 @@ void FlowStage::onFlowEnd(flow::Flow& flow, flow::FlowEndReason reason, Timestam
 void FlowStage::replaceSnapshot(const Snapshot& snapshot, ClassifierRebuild rebuild) {
   if (rebuild == ClassifierRebuild::kKeep) return;
   // Open flows keep their per-flow state (their nDPI flow structs free themselves and verdicts
-  // hold their own catalog); only the engine that judges what comes next changes, and its DNS
-  // cache starts empty.
+  // hold their own catalog); only the engine that judges what comes next changes. What DNS
+  // answered is a fact about the network, not a setting: the new engine keeps it.
   retiredClassifierCounters_.merge(classifier_->counters());
   classifierOptions_ = classifierOptions(snapshot.settings);
-  classifier_ = std::make_unique<classify::FlowClassifier>(snapshot.catalog, classifierOptions_);
+  auto renewed = std::make_unique<classify::FlowClassifier>(snapshot.catalog, classifierOptions_);
+  renewed->takeDnsCacheFrom(*classifier_);
+  classifier_ = std::move(renewed);
 }
 
 Counters FlowStage::counters(DnsCacheCounters dnsCache) const {

@@ -67,8 +67,14 @@ void IntervalCounter::flushBefore(Timestamp now) {
   }
 }
 
-void IntervalCounter::flushAll() {
-  for (auto& [key, count] : buckets_) emit_(count);
+void IntervalCounter::flushAll(Timestamp now) {
+  for (auto& [key, count] : buckets_) {
+    if (now.micros < count.intervalEnd.micros) {
+      count.partial = true;
+      count.intervalEnd = Timestamp{std::max(now.micros, count.intervalStart.micros)};
+    }
+    emit_(count);
+  }
   buckets_.clear();
 }
 

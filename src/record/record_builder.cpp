@@ -144,6 +144,7 @@ nlohmann::json RecordBuilder::counts(const policy::IntervalCount& count) const {
   nlohmann::json record = header(EventType::kCounts, count.intervalEnd);
   record["interval_start"] = formatRfc3339(count.intervalStart);
   record["interval_end"] = formatRfc3339(count.intervalEnd);
+  record["partial"] = count.partial;
   record["service_id"] = count.service->id;
   record["category"] = classify::toString(count.service->category);
   record["device"] = device(count.device);

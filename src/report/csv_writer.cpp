@@ -68,14 +68,16 @@ void writeServicesCsv(const ReportData& data, std::ostream& out) {
 
 void writeDevicesCsv(const ReportData& data, std::ostream& out) {
   row(out, {"device_id", "host_name", "mac", "addresses", "addresses_truncated", "services",
-            "encounters", "breach_assessments_required", "first_seen", "last_seen"});
+            "encounters", "breach_assessments_required", "first_seen", "last_seen", "owner",
+            "joined_macs", "joined_by"});
   for (const auto& [id, summary] : data.devices) {
     row(out, {csvField(id), csvField(summary.device.hostName), csvField(summary.device.mac),
               csvField(joined(summary.addresses)), summary.addressesTruncated ? "yes" : "no",
               csvField(joined(summary.serviceNames)), std::to_string(summary.encounters),
               std::to_string(summary.assessments),
               summary.firstSeen ? formatIsoSeconds(*summary.firstSeen) : "",
-              summary.lastSeen ? formatIsoSeconds(*summary.lastSeen) : ""});
+              summary.lastSeen ? formatIsoSeconds(*summary.lastSeen) : "", csvField(summary.owner),
+              csvField(joined(summary.joinedMacs)), csvField(summary.joinedBy)});
   }
 }
 
@@ -85,7 +87,8 @@ void writeEncountersCsv(const ReportData& data, std::ostream& out) {
             "confidence", "flows", "bytes_from_device", "bytes_to_device", "packets_from_device",
             "packets_to_device", "remote_addresses", "policy_rule", "policy_action", "summary",
             "evidence", "evidence_reasons", "breach_assessment_required",
-            "telehealth_transition_period"});
+            "telehealth_transition_period", "owner", "review_status", "decision", "reviewer",
+            "decision_date", "reasons", "discovered", "notify_by"});
   for (const auto& entry : data.encounters) {
     std::string evidence;
     std::string reasons;
@@ -108,7 +111,14 @@ void writeEncountersCsv(const ReportData& data, std::ostream& out) {
               csvField(joined(entry.remoteAddresses)), csvField(entry.policyRule),
               csvField(entry.policyAction), csvField(entry.headline), csvField(evidence),
               csvField(reasons), entry.assessmentRequired ? "yes" : "no",
-              entry.inTransitionPeriod ? "yes" : "no"});
+              entry.inTransitionPeriod ? "yes" : "no", csvField(entry.owner),
+              entry.open() ? "open" : (entry.disposition ? "decided" : ""),
+              entry.disposition ? std::string(toString(entry.disposition->decision)) : "",
+              entry.disposition ? csvField(entry.disposition->reviewer) : "",
+              entry.disposition ? formatIsoDay(dayNumber(entry.disposition->date)) : "",
+              entry.disposition ? csvField(entry.disposition->reasons) : "",
+              entry.discovered ? formatIsoDay(dayNumber(*entry.discovered)) : "",
+              entry.notifyBy ? formatIsoDay(dayNumber(*entry.notifyBy)) : ""});
   }
 }
 

@@ -70,6 +70,12 @@ table.facts th { width: 230px; background: none; font-size: 14px; }
 .assessment ol { margin: 4px 0 8px; padding-left: 22px; }
 .disposition { border: 1px solid #8a8f98; background: #fff; height: 90px; margin: 6px 0 8px; }
 .signline { display: flex; gap: 28px; font-size: 13px; }
+.assessment.decided { border-color: var(--ok, #2e7d32); background: #f1f8f1; }
+.assessment.decided h4 { color: #2e6b30; }
+.assessment.breach { border-color: #b3261e; background: #fdeceb; }
+.assessment.breach h4 { color: #b3261e; }
+.decision { background: #fff; border: 1px solid #8a8f98; padding: 6px 10px; margin: 6px 0; }
+.deadline { font-weight: bold; color: #b3261e; }
 .signline span { flex: 1; border-bottom: 1px solid #8a8f98; padding-top: 16px; }
 .chart { width: 100%; height: auto; display: block; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
@@ -166,6 +172,15 @@ H firstPage(const ReportData& data, const HtmlOptions& options) {
                           : "the log's hash chain is <b>broken</b>: records were changed, removed "
                             "or inserted after they were written.",
         esc(data.chain.detail));
+    if (!data.chain.unchainedLogs.empty()) {
+      std::string names;
+      for (const auto& log : data.chain.unchainedLogs) names += (names.empty() ? "" : ", ") + log;
+      html += fmt::format(
+          "<div class=\"box warn\" id=\"unchained\"><b>Not covered:</b> the records of {} carry "
+          "no hash chain (written to standard output, or by an older version); the check above "
+          "does not cover them.</div>\n",
+          esc(names));
+    }
   } else {
     html += fmt::format(
         "<div class=\"box warn\" id=\"integrity\"><b>Integrity:</b> the log carries a hash chain "
@@ -178,7 +193,9 @@ H firstPage(const ReportData& data, const HtmlOptions& options) {
   html += "<table class=\"facts\" id=\"facts\">\n";
   std::string logs;
   for (const auto& log : data.logs) logs += (logs.empty() ? "" : "<br>") + esc(log);
-  html += fmt::format("<tr><th>Log files read</th><td>{}</td></tr>\n", logs);
+  html += fmt::format("<tr><th>Log files read{}</th><td>{}</td></tr>\n",
+                      data.chain.carriesChain() && data.logs.size() > 1 ? " (in chain order)" : "",
+                      logs);
   html += fmt::format("<tr><th>Records read</th><td>{} records{}{}</td></tr>\n",
                       thousands(data.recordsRead),
                       data.malformedLines
@@ -423,21 +440,31 @@ H devicesSection(const ReportData& data) {
           "private MAC address per network.</p>\n";
   html += "<table id=\"devices-table\"><thead><tr><th>Device</th><th>MAC address</th>"
           "<th>Addresses seen</th><th>Services used</th><th class=\"num\">Encounters</th>"
-          "<th class=\"num\">Assessments needed</th><th>First and last seen</th></tr></thead>\n<tbody>\n";
+          "<th class=\"num\">Assessments needed</th><th>First and last seen</th><th>Owner</th>"
+          "</tr></thead>\n<tbody>\n";
   for (const auto& [id, summary] : data.devices) {
     std::string addresses;
     for (const auto& address : summary.addresses) addresses += (addresses.empty() ? "" : "<br>") + esc(address);
     if (summary.addressesTruncated) addresses += "<br><span class=\"small muted\">and more</span>";
     std::string services;
     for (const auto& name : summary.serviceNames) services += (services.empty() ? "" : ", ") + esc(name);
+    std::string macs =
+        summary.device.mac.empty() ? "<span class=\"muted\">unknown</span>" : esc(summary.device.mac);
+    if (summary.joinedMacs.size() > 1) {
+      macs.clear();
+      for (const auto& mac : summary.joinedMacs) macs += (macs.empty() ? "" : "<br>") + esc(mac);
+      macs += fmt::format("<br><span class=\"small joined\">{} private addresses of one device, "
+                          "joined by {} (never in use at the same time)</span>",
+                          summary.joinedMacs.size(), esc(summary.joinedBy));
+    }
     html += fmt::format(
         "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
-        "<td class=\"num\">{}</td><td class=\"small\">{}<br>{}</td></tr>\n",
+        "<td class=\"num\">{}</td><td class=\"small\">{}<br>{}</td><td>{}</td></tr>\n",
         esc(summary.device.hostName.empty() ? "(no name announced)" : summary.device.hostName),
-        summary.device.mac.empty() ? "<span class=\"muted\">unknown</span>" : esc(summary.device.mac),
-        addresses, services, thousands(summary.encounters), thousands(summary.assessments),
+        macs, addresses, services, thousands(summary.encounters), thousands(summary.assessments),
         summary.firstSeen ? esc(formatReadable(*summary.firstSeen)) : "",
-        summary.lastSeen ? esc(formatReadable(*summary.lastSeen)) : "");
+        summary.lastSeen ? esc(formatReadable(*summary.lastSeen)) : "",
+        summary.owner.empty() ? std::string("<span class=\"muted\">&ndash;</span>") : esc(summary.owner));
   }
   html += "</tbody></table>\n";
   return html;
@@ -458,14 +485,50 @@ std::string useWords(const EncounterEntry& entry) {
   return kindWords(entry.kind, entry.media);
 }
 
-H encounterCard(const EncounterEntry& entry, std::size_t number, const ReportData& data) {
+// A decision kept in the dispositions file: who, when, what and why; for a breach, the last day
+// to notify under 45 CFR 164.404(b) and whether it has passed.
+H decisionBox(const EncounterEntry& entry, const HtmlOptions& options) {
+  const Disposition& decision = *entry.disposition;
+  const bool breach = decision.decision == ReviewDecision::kBreach;
+  H html = fmt::format("<div class=\"assessment {}\">\n<h4>{}</h4>\n",
+                       breach ? "breach" : "decided",
+                       breach ? "Decided: breach to notify (45 CFR 164.404)"
+                              : "Decided: low probability that health information was compromised "
+                                "(45 CFR 164.402(2))");
+  html += fmt::format(
+      "<div class=\"decision\"><b>Reasons:</b> {}</div>\n"
+      "<p class=\"small\">Reviewed by <b>{}</b> on {}.</p>\n",
+      esc(decision.reasons), esc(decision.reviewer), esc(formatReadableDay(decision.date)));
+  if (breach && entry.notifyBy && entry.discovered) {
+    const bool passed = dayNumber(options.generatedAt) > dayNumber(*entry.notifyBy);
+    html += fmt::format(
+        "<p>Notify the individuals affected without unreasonable delay and <span "
+        "class=\"deadline\">no later than {}</span>: 60 days after discovery on {}{}.{}</p>\n",
+        esc(formatReadableDay(*entry.notifyBy)), esc(formatReadableDay(*entry.discovered)),
+        decision.discovered ? "" : " (the day the monitor recorded it; the reviewer gave no other)",
+        passed ? " <b>This deadline has passed.</b>" : "");
+  }
+  html += "</div>\n";
+  return html;
+}
+
+H encounterCard(const EncounterEntry& entry, std::size_t number, const ReportData& data,
+                const HtmlOptions& options) {
   auto service = data.services.find(entry.service.id);
-  H html = fmt::format("<div class=\"card{}\" id=\"encounter-{}\">\n",
-                       entry.assessmentRequired ? " flagged" : "", number);
-  html += fmt::format("<div class=\"when\">Encounter {} &middot; {}</div>\n", number,
-                      esc(formatReadable(entry.start)));
+  H html = fmt::format("<div class=\"card{}\" id=\"encounter-{}\" data-encounter-id=\"{}\">\n",
+                       entry.open() ? " flagged" : (entry.disposition ? " decided" : ""), number,
+                       esc(entry.id));
+  html += fmt::format("<div class=\"when\">Encounter {} &middot; {}{}</div>\n", number,
+                      esc(formatReadable(entry.start)),
+                      entry.open()           ? " &middot; <b>open: no decision recorded</b>"
+                      : entry.disposition ? " &middot; decided"
+                                          : "");
   html += fmt::format("<h3>{}</h3>\n", esc(entry.headline));
   html += "<table class=\"facts\">\n";
+  if (!entry.owner.empty())
+    html += fmt::format("<tr><th>Used by</th><td><b>{}</b> <span class=\"small muted\">(device owners "
+                        "file)</span></td></tr>\n",
+                        esc(entry.owner));
   html += fmt::format("<tr><th>Device</th><td><b>{}</b>{}{}</td></tr>\n", esc(entry.device.label()),
                       entry.device.mac.empty() || entry.device.label() == entry.device.mac
                           ? std::string()
@@ -510,7 +573,9 @@ H encounterCard(const EncounterEntry& entry, std::size_t number, const ReportDat
                                                              esc(entry.confidence)),
                       evidence);
   html += "</table>\n";
-  if (entry.assessmentRequired) {
+  if (entry.disposition) {
+    html += decisionBox(entry, options);
+  } else if (entry.assessmentRequired) {
     html += "<div class=\"assessment\">\n<h4>Breach risk assessment required (45 CFR 164.402)</h4>\n";
     if (entry.inTransitionPeriod) {
       html += "<p class=\"small\">This falls within the telehealth transition period (12 May to 9 "
@@ -546,10 +611,25 @@ H encountersSection(const ReportData& data, const HtmlOptions& options) {
       "encounters below need a breach risk assessment; each has a box for the reviewer's "
       "decision. The same list is in <code>encounters.csv</code>.</p>\n",
       thousands(data.assessmentsRequired), thousands(data.encounters.size()));
+  if (!data.dispositionsFile.empty()) {
+    html += fmt::format(
+        "<p class=\"box{}\" id=\"review-status\"><b>Review:</b> {} open (listed first), {} decided "
+        "({} to notify as a breach), from <code>{}</code>.{}</p>\n",
+        data.open ? " warn" : " ok", thousands(data.open), thousands(data.decided),
+        thousands(data.breaches), esc(data.dispositionsFile),
+        data.unmatchedDispositions.empty()
+            ? std::string()
+            : fmt::format(" {} decisions there are for encounters not in this report (another "
+                          "period or log).",
+                          thousands(data.unmatchedDispositions.size())));
+  } else if (data.assessmentsRequired) {
+    html += "<p class=\"small muted\">Decisions can be kept: <code>baawatch review</code> records "
+            "them, and <code>baawatch report --dispositions FILE</code> shows them here.</p>\n";
+  }
   std::size_t shown = 0;
   for (const auto& entry : data.encounters) {
     if (shown == options.maxEncounterCards) break;
-    html += encounterCard(entry, ++shown, data);
+    html += encounterCard(entry, ++shown, data, options);
   }
   if (shown < data.encounters.size()) {
     html += fmt::format("<p class=\"box warn\">{} further encounters are not shown on this page; "

@@ -3,7 +3,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <system_error>
+
+#include <nlohmann/json.hpp>
 
 #include "baawatch/report/report_writer.hpp"
 
@@ -29,29 +32,85 @@ std::string writeFile(const fs::path& path, const std::function<void(std::ostrea
   return {};
 }
 
+bool isLogRecord(const std::string& line) {
+  nlohmann::json record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  return record.is_object() && record.contains("event_type") && record["event_type"].is_string();
+}
+
 }  // namespace
 
 ReportOutcome generateReport(const ReportRequest& request) {
   ReportOutcome outcome;
+  std::optional<Dispositions> dispositions;
+  if (!request.dispositionsFile.empty()) {
+    DispositionsLoad load = loadDispositions(request.dispositionsFile);
+    if (!load.error.empty()) {
+      outcome.error = load.error;
+      return outcome;
+    }
+    dispositions = std::move(load.dispositions);
+  }
+  std::optional<DeviceOwners> owners;
+  if (!request.ownersFile.empty()) {
+    DeviceOwnersLoad load = loadDeviceOwners(request.ownersFile);
+    if (!load.error.empty()) {
+      outcome.error = load.error;
+      return outcome;
+    }
+    owners = std::move(load.owners);
+  }
   ReportBuilder builder(request.period);
+  std::vector<std::string> chained;  // the files whose records carry the hash chain
   for (const auto& log : request.logs) {
     std::ifstream in(log, std::ios::binary);
     if (!in) {
       outcome.error = "cannot read " + log;
       return outcome;
     }
+    const std::uint64_t hashedBefore = builder.recordsWithHash();
     // One line at a time: memory stays with the aggregates, not with the log.
     std::string line;
-    while (std::getline(in, line)) builder.addLine(line);
+    std::uint64_t number = 0;
+    std::uint64_t looked = 0;  // non-empty lines checked for being one of our records
+    bool ours = false;
+    while (std::getline(in, line)) {
+      ++number;
+      // Our log begins with a record (a crash fragment may come first, then its recovery): a
+      // file whose first two lines are not records is something else, e.g. a capture, and
+      // reading it as a damaged log would report nothing and look fine.
+      if (!ours && looked < 2 && line.find_first_not_of(" \t\r") != std::string::npos) {
+        ++looked;
+        ours = isLogRecord(line);
+        if (!ours && looked == 2) {
+          outcome.error = log + ":" + std::to_string(number) +
+                          ": not a baawatch JSON-lines log (its first lines are not JSON records "
+                          "with an event_type)";
+          return outcome;
+        }
+      }
+      builder.addLine(line);
+    }
     if (in.bad()) {
       outcome.error = "error while reading " + log;
       return outcome;
     }
+    if (looked > 0 && !ours) {
+      outcome.error = log + ":1: not a baawatch JSON-lines log (it is not a JSON record with an "
+                      "event_type)";
+      return outcome;
+    }
+    if (builder.recordsWithHash() > hashedBefore) {
+      chained.push_back(log);
+    } else if (looked > 0) {
+      outcome.unchainedLogs.push_back(log);
+    }
   }
   outcome.data = builder.finish();
   outcome.data.logs = request.logs;
-  if (outcome.data.chain.carriesChain() && request.verifyChain) {
-    ChainStatus verdict = request.verifyChain(request.logs);
+  applyReview(outcome.data, dispositions ? &*dispositions : nullptr, owners ? &*owners : nullptr);
+  outcome.data.chain.unchainedLogs = outcome.unchainedLogs;
+  if (!chained.empty() && request.verifyChain) {
+    ChainStatus verdict = request.verifyChain(chained);
     outcome.data.chain.verified = verdict.verified;
     outcome.data.chain.intact = verdict.intact;
     outcome.data.chain.detail = verdict.detail;

@@ -36,7 +36,7 @@ class AttachmentCorrelator final : public ContextRule {
   bool refine(const std::string& deviceId, const flow::Flow& flow, FlowFacts& facts,
               Timestamp time) override;
   void forgetBefore(Timestamp now) override { forgetBefore(now, 7200); }
-  // Push activity is forgotten with the old catalog.
+  // New signatures (SIGHUP): the rules come from `catalog`, the push activity seen so far stays.
   void replaceCatalog(std::shared_ptr<const SignatureCatalog> catalog) override;
 
   void observePushActivity(const std::string& deviceId, Timestamp time);

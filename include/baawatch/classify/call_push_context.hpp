@@ -30,6 +30,7 @@ class CallPushContext final : public ContextRule {
   bool refine(const std::string& deviceId, const flow::Flow& flow, FlowFacts& facts,
               Timestamp time) override;
   void forgetBefore(Timestamp now) override;
+  // New signatures (SIGHUP): the window comes from `catalog`, the push activity seen so far stays.
   void replaceCatalog(std::shared_ptr<const SignatureCatalog> catalog) override;
 
   void observePushActivity(const std::string& deviceId, Timestamp time);

@@ -41,6 +41,11 @@ class DnsCache {
   std::optional<ResolvedName> lookup(const IpAddress& client, const IpAddress& server,
                                      Timestamp now) const;
 
+  // A classifier rebuilt by a reload keeps what the network already answered: the entries (with
+  // the expiry they were learned with) and counters of `previous` move here, trimmed to this
+  // cache's maxEntries, oldest first.
+  void takeEntriesFrom(DnsCache&& previous);
+
   std::size_t size() const { return entries_.size(); }
   const Counters& counters() const { return counters_; }
 

@@ -85,6 +85,10 @@ class FlowClassifier {
   const DnsCache& dnsCache() const { return dnsCache_; }
   // The chain, in the order it runs.
   const std::vector<std::unique_ptr<FlowDetector>>& detectors() const { return detectors_; }
+  // A reload's new classifier takes over what the one it replaces learned from DNS.
+  void takeDnsCacheFrom(FlowClassifier& previous) {
+    dnsCache_.takeEntriesFrom(std::move(previous.dnsCache_));
+  }
 
  private:
   // Asks the detectors in order; classifies `flow` at `time` unless one is still watching (never

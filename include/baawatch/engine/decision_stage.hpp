@@ -7,6 +7,7 @@
 // thread of its own and the sharded pipeline merges the workers' events back into packet order,
 // so its decisions do not depend on how flows were spread over workers.
 // Thread: one thread at a time.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -60,7 +61,8 @@ class DecisionStage {
 
   // Once a packet-second, after the flow stages expired their idle flows.
   void housekeeping(Timestamp now);
-  // End of input or shutdown, after the flow stages drained: every open encounter and interval.
+  // End of input or shutdown, after the flow stages drained: every open encounter and interval
+  // (an interval not over yet is written as partial, dated by the latest event time).
   void flushAll();
   void writeStats(const Counters& counters, Timestamp time, StatsRecord kind);
   void flushSink() { sink_.flush(); }
@@ -89,12 +91,14 @@ class DecisionStage {
   inventory::DeviceInventory inventory_;
   classify::ContextRules contextRules_;
   Timestamp lastForget_;  // the last walk of the context rules for stale devices
+  // The latest event time seen: what "now" is when the counts are written at shutdown.
+  Timestamp latest_;
+  void noteTime(Timestamp time) { latest_.micros = std::max(latest_.micros, time.micros); }
   policy::PolicyEngine policyEngine_;
   policy::EncounterTracker encounters_;
   policy::IntervalCounter intervalCounts_;
   std::unordered_map<std::uint64_t, FlowState> flows_;
   Counters counters_;
-  Counters retiredPolicyCounters_;  // of policy engines replaced by reloads, so totals never shrink
 };
 
 }  // namespace baawatch::engine

@@ -2,7 +2,8 @@
 // Per-interval counts per service and device: attributed flows, alerts raised and suppressed,
 // bytes and packets. An event is counted in the interval that holds its event time (the packet
 // time at which it was processed), so intervals close in order; an interval is written once
-// packet time has passed its end, and every interval is written at the end of a run.
+// packet time has passed its end, and every interval is written at the end of a run (the
+// unfinished ones marked partial).
 // Thread: owned by one packet thread.
 #include <cstdint>
 #include <functional>
@@ -21,7 +22,8 @@ namespace baawatch::policy {
 
 struct IntervalCount {
   Timestamp intervalStart;
-  Timestamp intervalEnd;
+  Timestamp intervalEnd;                // for a partial interval, when it was written
+  bool partial = false;                 // written before its end (shutdown, end of input)
   std::shared_ptr<const classify::SignatureCatalog> catalog;
   const classify::ServiceSignature* service = nullptr;
   inventory::Device device;
@@ -46,7 +48,9 @@ class IntervalCounter {
                  const inventory::Device& device, Timestamp time);
   // Writes every interval that ended at or before `now`.
   void flushBefore(Timestamp now);
-  void flushAll();
+  // Writes every interval, at `now` (the latest event time): one that has not ended yet is
+  // written as partial, ending at `now`, so no record is dated in the future.
+  void flushAll(Timestamp now);
 
  private:
   IntervalCount& bucket(const classify::Verdict& verdict, const inventory::Device& device,

@@ -36,6 +36,11 @@ class PolicyEngine {
  public:
   explicit PolicyEngine(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)) {}
 
+  // SIGHUP: the new policy decides from now on; which alerts were already raised (and the
+  // counters) stay, so a reload never raises again what the suppression interval holds back.
+  // A changed interval applies to the alerts already raised too.
+  void replacePolicy(std::shared_ptr<const Policy> policy) { policy_ = std::move(policy); }
+
   bool isClinical(const IpAddress& address) const;
 
   // `device` is the clinic-side endpoint of the flow; `vlan` the flow's VLAN.

@@ -27,6 +27,7 @@ class ReportBuilder {
 
   void addLine(std::string_view line);
   void addRecord(const nlohmann::json& record);
+  std::uint64_t recordsWithHash() const { return data_.chain.recordsWithHash; }
   // Sorts, joins `visibility` records to their encounters, counts the flags. Call once.
   ReportData finish();
 

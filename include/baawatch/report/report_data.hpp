@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "baawatch/common/timestamp.hpp"
+#include "baawatch/report/review.hpp"
 
 namespace baawatch::report {
 
@@ -69,6 +70,13 @@ struct EncounterEntry {
   bool baaOnFile = false;          // the policy counted it under a BAA on file
   bool assessmentRequired = false; // 45 CFR 164.402 flag
   bool inTransitionPeriod = false; // started within 2023-05-12 .. 2023-08-09
+  std::string owner;               // from the device owners file, in words
+  // The reviewer's decision, from the dispositions file; for a breach, the day of discovery
+  // (the reviewer's, else the encounter's first day) and the last day to notify.
+  std::optional<Disposition> disposition;
+  std::optional<Timestamp> discovered;
+  std::optional<Timestamp> notifyBy;
+  bool open() const { return assessmentRequired && !disposition; }
 };
 
 struct ServiceSummary {
@@ -94,6 +102,10 @@ struct DeviceSummary {
   std::uint64_t assessments = 0;
   std::optional<Timestamp> firstSeen;
   std::optional<Timestamp> lastSeen;
+  std::string owner;                 // from the device owners file, in words
+  // Private (rotating) MAC addresses found to be this one device, oldest first, and how.
+  std::vector<std::string> joinedMacs;
+  std::string joinedBy;              // "the host name dr-lee-iphone"
 };
 inline constexpr std::size_t kMaxAddressesPerDevice = 32;
 
@@ -119,6 +131,7 @@ struct ChainStatus {
   bool verified = false;         // a verifier ran
   bool intact = false;           // its answer
   std::string detail;            // the verifier's words
+  std::vector<std::string> unchainedLogs;  // files read whose records carry no chain
   bool carriesChain() const { return recordsWithHash > 0; }
 };
 
@@ -146,6 +159,14 @@ struct ReportData {
   std::map<long long, std::map<std::string, std::uint64_t>> daily;
   std::vector<VisibilityPeriod> visibility;         // sorted by start
   std::uint64_t assessmentsRequired = 0;
+  // Review (docs/report.md): the files read, what they decided, devices joined.
+  std::string dispositionsFile;
+  std::uint64_t decided = 0;              // flagged encounters with a disposition
+  std::uint64_t open = 0;                 // flagged encounters without one
+  std::uint64_t breaches = 0;             // decided "breach"
+  std::vector<std::string> unmatchedDispositions;  // encounter ids not in this report
+  std::string ownersFile;
+  std::uint64_t joinedDevices = 0;        // device entries folded into another
 };
 
 }  // namespace baawatch::report

@@ -48,7 +48,7 @@ struct ChainVerdict {
   bool intact = false;
   std::string file;          // where the first problem is (empty when intact)
   std::uint64_t line = 0;    // 1-based line of the first problem
-  std::string problem;       // "altered", "inserted", "removed", "unreadable", "not_chained", ...
+  std::string problem;       // "altered", "inserted", "removed", "unreadable", "not_a_log", ...
   std::string message;       // one line for people, naming file:line
   std::uint64_t records = 0; // chained records checked, all files
   std::string lastHash;      // the last good hash (for an external checkpoint)
@@ -58,12 +58,25 @@ struct ChainVerdict {
   bool anchorChecked = true;
 };
 
+// The order in which files continue each other, whatever order they were given in. A file
+// follows the one whose last record's hash its chain_start names (predecessor.last_hash); when
+// no file given ends with that hash, the one whose name is predecessor.file (so a file whose end
+// was cut is still placed after it, and verification names the gap). Files that follow none of
+// the others come first, oldest chain_start first; files without a chain_start keep the order
+// given, before the chained ones. Reads only each file's first line and its end.
+struct ChainOrder {
+  std::vector<std::string> paths;
+  bool reordered = false;  // differs from the order given
+};
+ChainOrder chainOrder(const std::vector<std::string>& paths);
+
 // Checks the files in the order given (oldest first when they are a rotation series). Each
 // file's chain_start must continue the file given before it: its predecessor.last_hash is that
 // file's last hash ("does not continue" otherwise: records removed from that file's end, a file
 // missing in between, or files out of order), and a file that starts a new chain (no predecessor)
 // cannot follow another one. The first file's link to a predecessor that was not given is left
-// unchecked and said so in a note.
+// unchecked and said so in a note. Streams: memory does not grow with the files' size (a
+// record copied from far back is then reported as a removal at the place it breaks the chain).
 ChainVerdict verifyChainedLogs(const std::vector<std::string>& paths);
 
 }  // namespace baawatch::sink

@@ -81,9 +81,12 @@ expect 0 "in 3 files" -- "$work/alerts.jsonl-1" "$work/alerts.jsonl-2" "$log"
 # Alone, a file that continues another is intact and says its link was not checked.
 expect 0 "continues alerts.jsonl-2" -- "$log"
 expect 0 "not checked" -- "$log"
-# A missing middle file, and files given newest first, are named at the boundary.
+# Files given newest first are checked in chain order: the series is intact.
+expect 0 "in 3 files" -- "$log" "$work/alerts.jsonl-2" "$work/alerts.jsonl-1"
+expect 0 "checked in chain order" -- "$log" "$work/alerts.jsonl-2" "$work/alerts.jsonl-1"
+# A missing middle file is named at the boundary, in whatever order the files are given.
 expect 1 "$log:1: does not continue $work/alerts.jsonl-1" -- "$work/alerts.jsonl-1" "$log"
-expect 1 "alerts.jsonl-1:1: does not continue" -- "$log" "$work/alerts.jsonl-1"
+expect 1 "$log:1: does not continue $work/alerts.jsonl-1" -- "$log" "$work/alerts.jsonl-1"
 # The last record of the middle file removed: its successor names a hash that is no longer there.
 sed '$d' "$work/alerts.jsonl-2" >"$work/cut.jsonl"
 expect 1 "$log:1: does not continue $work/cut.jsonl" -- "$work/alerts.jsonl-1" "$work/cut.jsonl" "$log"

@@ -81,5 +81,15 @@ TEST(CallPushContextTest, ForgetsOldPushes) {
   EXPECT_FALSE(context.refine("d", kCallStart, verdict));
 }
 
+TEST(CallPushContextTest, NewSignaturesKeepThePushesSeen) {
+  CallPushContext context(shippedCatalog());
+  context.observePushActivity("d", Timestamp::fromSeconds(995));
+  context.replaceCatalog(std::make_shared<const SignatureCatalog>(
+      loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures")));
+  Verdict verdict = callOf("facetime", Confidence::kMedium);
+  EXPECT_TRUE(context.refine("d", kCallStart, verdict));
+  EXPECT_EQ(verdict.confidence, Confidence::kHigh);
+}
+
 }  // namespace
 }  // namespace baawatch::classify

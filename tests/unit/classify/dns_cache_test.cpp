@@ -167,5 +167,25 @@ TEST(DnsCacheTest, CnameChainKeepsTheQuestionName) {
   EXPECT_EQ(cache.size(), 2u);  // CNAME records are not addresses
 }
 
+TEST(DnsCacheReloadTest, ACacheTakingOverKeepsWhatWasLearnedTrimmedToItsOwnSize) {
+  DnsCache old(DnsCacheOptions{});
+  old.observeResponse(kPhone, response("g.whatsapp.net", {"157.240.1.53"}), at(10));
+  old.observeResponse(kPhone, response("chat.signal.org", {"76.223.92.165"}), at(11));
+  old.observeResponse(kLaptop, response("zoom.us", {"170.114.52.2"}), at(12));
+  DnsCacheOptions smaller;
+  smaller.maxEntries = 2;
+  DnsCache renewed(smaller);
+  renewed.takeEntriesFrom(std::move(old));
+  EXPECT_EQ(renewed.size(), 2u);
+  // The oldest answer made room; the two later ones are still known, with their learned expiry.
+  EXPECT_FALSE(renewed.lookup(kPhone, ip("157.240.1.53"), at(20)).has_value());
+  auto signal = renewed.lookup(kPhone, ip("76.223.92.165"), at(20));
+  ASSERT_TRUE(signal.has_value());
+  EXPECT_EQ(signal->name, "chat.signal.org");
+  ASSERT_TRUE(renewed.lookup(kLaptop, ip("170.114.52.2"), at(20)).has_value());
+  EXPECT_EQ(renewed.counters().get("dns_cache.learned"), 3u);
+  EXPECT_EQ(renewed.counters().get("dns_cache.evicted"), 1u);
+}
+
 }  // namespace
 }  // namespace baawatch::classify

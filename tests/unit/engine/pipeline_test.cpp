@@ -250,17 +250,38 @@ std::vector<const json*> recordsOf(const std::vector<json>& records, const std::
 // (flow-sharded workers and a decision thread): the records must not depend on it.
 class PipelineTest : public ::testing::TestWithParam<unsigned> {
  protected:
-  void run(bool flowRecords, std::vector<TimedFrame> frames = scenario(),
-           double ndpiTimeBudget = FlowSettings{}.ndpiTimeBudget) {
+  // A SIGHUP before the first frame at or after `time`; `signatureVersion` non-empty: the
+  // signatures changed too (the classifier is rebuilt).
+  struct Reload {
+    double time;
+    std::string signatureVersion;
+  };
+
+  static Snapshot makeSnapshot(bool flowRecords, double ndpiTimeBudget,
+                               const std::string& signatureVersion = {}) {
     Snapshot snapshot;
     snapshot.settings.flows.ndpiTimeBudget = ndpiTimeBudget;
-    snapshot.catalog = std::make_shared<const classify::SignatureCatalog>(
-        classify::loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures"));
+    classify::SignatureCatalog catalog =
+        classify::loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures");
+    if (!signatureVersion.empty()) catalog.version = signatureVersion;
+    snapshot.catalog = std::make_shared<const classify::SignatureCatalog>(std::move(catalog));
     snapshot.policy = std::make_shared<const policy::Policy>(policy::defaultPolicy());
     snapshot.settings.output.flowRecords = flowRecords;
-    auto pipeline = makePipeline(std::move(snapshot), sink_, "test-sensor", GetParam());
+    return snapshot;
+  }
+
+  void run(bool flowRecords, std::vector<TimedFrame> frames = scenario(),
+           double ndpiTimeBudget = FlowSettings{}.ndpiTimeBudget, std::vector<Reload> reloads = {}) {
+    auto pipeline =
+        makePipeline(makeSnapshot(flowRecords, ndpiTimeBudget), sink_, "test-sensor", GetParam());
     frames_ = std::move(frames);
+    std::size_t nextReload = 0;
     for (const TimedFrame& frame : frames_) {
+      while (nextReload < reloads.size() && reloads[nextReload].time <= frame.time) {
+        pipeline->replaceSnapshot(
+            makeSnapshot(flowRecords, ndpiTimeBudget, reloads[nextReload].signatureVersion));
+        ++nextReload;
+      }
       capture::RawPacket raw;
       raw.time = Timestamp::fromSeconds(frame.time);
       raw.wireLength = static_cast<std::uint32_t>(frame.bytes.size());
@@ -333,6 +354,37 @@ TEST_P(PipelineTest, OneAlertOneEncounterCountsAndFinalStats) {
     EXPECT_EQ(r.at("schema_version"), 1);
     EXPECT_EQ(r.at("sensor"), "test-sensor");
   }
+}
+
+TEST_P(PipelineTest, ReloadsKeepTheAlertsAlreadyRaisedAndWhatWasCounted) {
+  // The scenario's second connection (t0 + 31) repeats the first's alert within the interval:
+  // reloads before it, with the same files and with new signatures, must not raise it again.
+  const double t0 = 1700000000.0;
+  run(false, scenario(), FlowSettings{}.ndpiTimeBudget,
+      {{t0 + 5, ""}, {t0 + 20, "reloaded-signatures"}, {t0 + 30.5, "reloaded-signatures"}});
+  const auto& records = sink_.records;
+  const auto alerts = recordsOf(records, "alert");
+  ASSERT_EQ(alerts.size(), 1u) << json(records).dump(1);
+  EXPECT_EQ(alerts[0]->at("flow").at("client_port"), 51000);
+  // One encounter across the reloads, with both connections, and the same counts as without.
+  const auto encounters = recordsOf(records, "encounter");
+  ASSERT_EQ(encounters.size(), 1u) << json(records).dump(1);
+  EXPECT_EQ(encounters[0]->at("flows"), 2);
+  EXPECT_EQ(encounters[0]->at("device").at("host_name"), kHostName);  // the inventory stayed
+  std::uint64_t alerted = 0, suppressed = 0;
+  for (const json* count : recordsOf(records, "counts")) {
+    alerted += count->at("alerts").get<std::uint64_t>();
+    suppressed += count->at("suppressed").get<std::uint64_t>();
+  }
+  EXPECT_EQ(alerted, 1u);
+  EXPECT_EQ(suppressed, 1u);
+  const json& last = records.back();
+  EXPECT_EQ(last.at("counters").at("policy.alerts"), 1);
+  EXPECT_EQ(last.at("counters").at("policy.suppressed"), 1);
+  EXPECT_EQ(last.at("counters").at("daemon.reload.applied"), 3);
+  EXPECT_EQ(last.at("counters").at("daemon.reload.classifier_rebuilt"), 1);
+  // The DNS answer learned before the classifier was rebuilt is still counted as learned.
+  EXPECT_GE(last.at("counters").at("dns_cache.learned").get<std::uint64_t>(), 1u);
 }
 
 TEST_P(PipelineTest, NoPayloadByteInAnyRecord) {

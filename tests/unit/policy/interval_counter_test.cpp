@@ -61,7 +61,7 @@ TEST_F(IntervalCounterTest, BucketsPerIntervalServiceAndDevice) {
   counter_.flowClassified(verdict(kZoom), device("phone"), decision(Action::kCount), at(20));
   counter_.flowClassified(verdict(kWhatsapp), device("laptop"), decision(Action::kVisibility),
                           at(20));
-  counter_.flushAll();
+  counter_.flushAll(at(1e6));
   ASSERT_EQ(emitted_.size(), 4u);
 
   const IntervalCount* first = find(0, "whatsapp", "phone");
@@ -89,7 +89,7 @@ TEST_F(IntervalCounterTest, EndedFlowBytesBySide) {
   flow.toClient = {20, 5000, 4400};
   counter_.flowEnded(flow, true, verdict(kWhatsapp), device("phone"), at(10));
   counter_.flowEnded(flow, false, verdict(kWhatsapp), device("phone"), at(20));
-  counter_.flushAll();
+  counter_.flushAll(at(1e6));
   ASSERT_EQ(emitted_.size(), 1u);
   const IntervalCount& c = emitted_[0];
   EXPECT_EQ(c.flowsEnded, 2u);
@@ -101,7 +101,7 @@ TEST_F(IntervalCounterTest, EndedFlowBytesBySide) {
   EXPECT_EQ(c.toDevice.bytes, 6000u);
   // Side matters: the first flow sent 1000, the second (device as server) sent 5000.
   counter_.flowEnded(flow, true, verdict(kZoom), device("phone"), at(10));
-  counter_.flushAll();
+  counter_.flushAll(at(1e6));
   ASSERT_EQ(emitted_.size(), 2u);
   EXPECT_EQ(emitted_[1].fromDevice.bytes, 1000u);
   EXPECT_EQ(emitted_[1].toDevice.bytes, 5000u);
@@ -112,7 +112,7 @@ TEST_F(IntervalCounterTest, HostNameLearnedLaterIsKept) {
   counter_.flowClassified(verdict(kWhatsapp), device("phone", "Dr-Lee-iPhone"),
                           decision(Action::kAlert), at(20));
   counter_.flowClassified(verdict(kWhatsapp), device("phone"), decision(Action::kAlert), at(30));
-  counter_.flushAll();
+  counter_.flushAll(at(1e6));
   ASSERT_EQ(emitted_.size(), 1u);
   EXPECT_EQ(emitted_[0].device.hostName, "Dr-Lee-iPhone");
 }
@@ -136,11 +136,11 @@ TEST_F(IntervalCounterTest, FlushBeforeWritesOnlyClosedIntervalsInOrder) {
 
   counter_.flushBefore(at(600));  // nothing written twice
   EXPECT_EQ(emitted_.size(), 3u);
-  counter_.flushAll();
+  counter_.flushAll(at(1e6));
   ASSERT_EQ(emitted_.size(), 4u);
   EXPECT_EQ(emitted_[3].intervalStart, at(600));
   EXPECT_EQ(emitted_[3].service->id, "zoom");
-  counter_.flushAll();
+  counter_.flushAll(at(1e6));
   EXPECT_EQ(emitted_.size(), 4u);
 }
 
@@ -157,8 +157,9 @@ TEST_P(IntervalBucketTest, EventLandsInTheIntervalHoldingItsTime) {
   IntervalCounter counter(300, [&](const IntervalCount& c) { emitted.push_back(c); });
   counter.flowClassified(verdict(kWhatsapp), device("phone"), decision(Action::kAlert),
                          at(GetParam().time));
-  counter.flushAll();
+  counter.flushAll(at(GetParam().expectedStart + 300));
   ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_FALSE(emitted[0].partial);
   EXPECT_EQ(emitted[0].intervalStart, at(GetParam().expectedStart));
   EXPECT_EQ(emitted[0].intervalEnd, at(GetParam().expectedStart + 300));
   EXPECT_LE(emitted[0].intervalStart, at(GetParam().time));
@@ -192,10 +193,25 @@ TEST(IntervalCounterOrderTest, IntervalIsAtLeastOneSecond) {
   std::vector<IntervalCount> emitted;
   IntervalCounter counter(0, [&](const IntervalCount& c) { emitted.push_back(c); });
   counter.flowClassified(verdict(kWhatsapp), device("phone"), decision(Action::kAlert), at(10.5));
-  counter.flushAll();
+  counter.flushAll(at(11));
   ASSERT_EQ(emitted.size(), 1u);
   EXPECT_EQ(emitted[0].intervalStart, at(10));
   EXPECT_EQ(emitted[0].intervalEnd, at(11));
+}
+
+TEST(IntervalCounterShutdownTest, AnIntervalNotOverIsWrittenPartialAndDatedWhenWritten) {
+  std::vector<IntervalCount> emitted;
+  IntervalCounter counter(300, [&](const IntervalCount& c) { emitted.push_back(c); });
+  counter.flowClassified(verdict(kWhatsapp), device("phone"), decision(Action::kAlert), at(250));
+  counter.flowClassified(verdict(kWhatsapp), device("phone"), decision(Action::kAlert), at(310));
+  counter.flushAll(at(320.5));  // SIGTERM 20.5 s into the second interval
+  ASSERT_EQ(emitted.size(), 2u);
+  EXPECT_FALSE(emitted[0].partial);  // [0,300) was over: written whole
+  EXPECT_EQ(emitted[0].intervalEnd, at(300));
+  EXPECT_TRUE(emitted[1].partial);
+  EXPECT_EQ(emitted[1].intervalStart, at(300));
+  EXPECT_EQ(emitted[1].intervalEnd, at(320.5));  // not 600, which had not come yet
+  EXPECT_EQ(emitted[1].flowsClassified, 1u);
 }
 
 }  // namespace

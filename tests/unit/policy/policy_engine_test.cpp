@@ -193,6 +193,23 @@ TEST(PolicyEngineTest, AlertIsSuppressedWithinTheIntervalAndRaisedAfterIt) {
   EXPECT_EQ(engine.counters().get("policy.alerts_by_service.whatsapp"), 2u);
 }
 
+TEST(PolicyEngineTest, ANewPolicyKeepsWhichAlertsWereRaised) {
+  PolicyEngine engine(clinicPolicy());  // 600 s
+  const auto phone = device("192.168.10.42", "3c:22:fb:12:34:56");
+  EXPECT_FALSE(engine.decide(verdict(kWhatsapp), phone, 0, at(1000)).suppressed);
+  // SIGHUP with the same policy, and again with one that differs (a longer interval).
+  engine.replacePolicy(clinicPolicy());
+  EXPECT_TRUE(engine.decide(verdict(kWhatsapp), phone, 0, at(1100)).suppressed);
+  Policy longer = *clinicPolicy();
+  longer.suppressionSeconds = 3600;
+  engine.replacePolicy(std::make_shared<const Policy>(longer));
+  EXPECT_EQ(engine.policy().suppressionSeconds, 3600);
+  EXPECT_TRUE(engine.decide(verdict(kWhatsapp), phone, 0, at(1700)).suppressed);  // 700 s on
+  EXPECT_FALSE(engine.decide(verdict(kWhatsapp), phone, 0, at(4600)).suppressed);
+  EXPECT_EQ(engine.counters().get("policy.alerts"), 2u);
+  EXPECT_EQ(engine.counters().get("policy.suppressed"), 2u);
+}
+
 TEST(PolicyEngineTest, DifferentDeviceServiceOrRuleIsNotSuppressed) {
   PolicyEngine engine(clinicPolicy());
   const auto phone = device("192.168.10.42", "3c:22:fb:12:34:56");

@@ -186,6 +186,15 @@ TEST(RecordBuilderTest, CountsRecord) {
   EXPECT_EQ(r.at("alerts"), 1);
   EXPECT_EQ(r.at("suppressed"), 1);
   EXPECT_EQ(r.at("counted"), 0);
+  EXPECT_EQ(r.at("partial"), false);
+
+  policy::IntervalCount shutdown = counts();
+  shutdown.partial = true;
+  shutdown.intervalEnd = Timestamp{1699999920000000};  // written two minutes in
+  const json p = builder().counts(shutdown);
+  EXPECT_EQ(p.at("partial"), true);
+  EXPECT_EQ(p.at("timestamp"), "2023-11-14T22:12:00.000000Z");
+  EXPECT_EQ(p.at("interval_end"), "2023-11-14T22:12:00.000000Z");
 }
 
 TEST(RecordBuilderTest, FlowRecordWithAndWithoutFacts) {

@@ -269,6 +269,96 @@ TEST(VerifyAcrossFiles, NamesAnEditedPredecessorHash) {
   EXPECT_NE(verdict.message.find("does not continue"), std::string::npos) << verdict.message;
 }
 
+TEST(ChainOrder, PutsASeriesGivenInAnyOrderInTheOrderItsFilesContinueEachOther) {
+  Series series;
+  const std::vector<std::string> chained = {series.oldest, series.middle, series.newest};
+  for (const auto& given : std::vector<std::vector<std::string>>{
+           {series.newest, series.middle, series.oldest},
+           {series.newest, series.oldest, series.middle},
+           {series.middle, series.newest, series.oldest},
+           {series.oldest, series.middle, series.newest}}) {
+    ChainOrder order = chainOrder(given);
+    EXPECT_EQ(order.paths, chained);
+    EXPECT_EQ(order.reordered, given != chained);
+    ChainVerdict verdict = verifyChainedLogs(order.paths);
+    EXPECT_TRUE(verdict.intact) << verdict.message;
+    EXPECT_EQ(verdict.records, 10u);
+  }
+}
+
+TEST(ChainOrder, TheNewestFileFirstIsIntactOnceOrdered) {
+  // `report alerts.jsonl alerts.jsonl-20261203`: the live file first, the rotated one after.
+  baawatch::testing::TempFolder folder;
+  std::string rotated = folder.path("alerts.jsonl-20261203");
+  std::string live = folder.path("alerts.jsonl");
+  writeFile(rotated, 4);
+  writeFile(live, 3, ChainPredecessor{"alerts.jsonl-20261203", lastHashIn(rotated)});
+  EXPECT_FALSE(verifyChainedLogs({live, rotated}).intact);  // as given, the link cannot hold
+  ChainOrder order = chainOrder({live, rotated});
+  EXPECT_EQ(order.paths, (std::vector<std::string>{rotated, live}));
+  ChainVerdict verdict = verifyChainedLogs(order.paths);
+  EXPECT_TRUE(verdict.intact) << verdict.message;
+  EXPECT_TRUE(verdict.anchorChecked);
+}
+
+TEST(ChainOrder, AFileWhoseEndWasCutStillGoesFirstAndTheGapIsNamed) {
+  Series series;
+  auto lines = readLines(series.oldest);
+  lines.pop_back();  // its last record removed: the middle file's link names a hash now gone
+  writeLines(series.oldest, lines);
+  ChainOrder order = chainOrder({series.middle, series.oldest});
+  EXPECT_EQ(order.paths, (std::vector<std::string>{series.oldest, series.middle}));
+  ChainVerdict verdict = verifyChainedLogs(order.paths);
+  EXPECT_FALSE(verdict.intact);
+  EXPECT_EQ(verdict.problem, "removed");
+  EXPECT_EQ(verdict.file, series.middle);
+  EXPECT_EQ(verdict.line, 1u);
+}
+
+TEST(ChainOrder, AMissingMiddleFileIsStillNamedWhateverTheOrder) {
+  Series series;
+  ChainOrder order = chainOrder({series.newest, series.oldest});
+  EXPECT_EQ(order.paths, (std::vector<std::string>{series.oldest, series.newest}));
+  ChainVerdict verdict = verifyChainedLogs(order.paths);
+  EXPECT_FALSE(verdict.intact);
+  EXPECT_EQ(verdict.problem, "removed");
+  EXPECT_EQ(verdict.file, series.newest);
+  EXPECT_NE(verdict.message.find("it continues a.jsonl.1"), std::string::npos) << verdict.message;
+}
+
+TEST(ChainOrder, RecordsAddedToTheOlderFileAreNamedAfterOrdering) {
+  Series series;
+  {
+    auto sink = JsonLinesSink::open(series.oldest);
+    ASSERT_TRUE(sink.has_value());
+    (*sink)->write(alert(9));
+  }
+  ChainOrder order = chainOrder({series.middle, series.oldest});
+  EXPECT_EQ(order.paths, (std::vector<std::string>{series.oldest, series.middle}));
+  ChainVerdict verdict = verifyChainedLogs(order.paths);
+  EXPECT_FALSE(verdict.intact);
+  EXPECT_EQ(verdict.problem, "unlinked");
+  EXPECT_NE(verdict.message.find("follows line 4"), std::string::npos) << verdict.message;
+}
+
+TEST(VerifyChainedLogs, AFileThatIsNotALogIsSaidToBeNone) {
+  baawatch::testing::TempFolder folder;
+  // A pcap's global header and a packet: binary, with the odd newline byte inside.
+  std::string capture = folder.path("capture.pcap");
+  {
+    std::ofstream out(capture, std::ios::binary);
+    const unsigned char header[] = {0xd4, 0xc3, 0xb2, 0xa1, 0x02, 0x00, 0x04, 0x00, 0x0a, 0x00,
+                                    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00,
+                                    0x01, 0x00, 0x00, 0x00, 0x0a, 0x45, 0x00, 0x0a, 0x11};
+    out.write(reinterpret_cast<const char*>(header), sizeof header);
+  }
+  ChainVerdict verdict = verifyChainedLogs({capture});
+  EXPECT_FALSE(verdict.intact);
+  EXPECT_EQ(verdict.problem, "not_a_log");
+  EXPECT_EQ(verdict.line, 1u);
+  EXPECT_NE(verdict.message.find("not a baawatch JSON-lines log"), std::string::npos);
+}
+
 TEST(JsonFileTargetCounters, ReportTheFileWritersCountersAcrossAReopen) {
   baawatch::testing::TempFolder folder;
   const std::string path = folder.write("alerts.jsonl", "{\"event_type\":\"ale");
