@@ -57,6 +57,8 @@ Assessment NdpiDetector::judge(JudgeContext& context, DetectorFlowState* state) 
     facts.tlsServerName = host;
     facts.tlsSeenAt = context.flow.firstSeen;
   }
+  if (label.masterId == NDPI_PROTOCOL_TLS || label.appId == NDPI_PROTOCOL_TLS)
+    facts.tlsCertificateSeen = NdpiEngine::certificateSeen(ndpi);
   return {};
 }
 

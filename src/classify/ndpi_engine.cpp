@@ -110,6 +110,11 @@ std::string NdpiEngine::hostServerName(const NdpiFlow& flow) {
   return std::string(name, strnlen(name, sizeof(flow.get()->host_server_name)));
 }
 
+bool NdpiEngine::certificateSeen(const NdpiFlow& flow) {
+  const auto& tls = flow.get()->protos.tls_quic;
+  return tls.server_names != nullptr && tls.server_names_len > 0;
+}
+
 std::string NdpiEngine::alpn(const NdpiFlow& flow) {
   const char* value = flow.get()->protos.tls_quic.alpn;
   return value != nullptr ? std::string(value) : std::string();

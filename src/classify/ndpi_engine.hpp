@@ -70,6 +70,8 @@ class NdpiEngine {
   static std::string hostServerName(const NdpiFlow& flow);
   // Only meaningful for flows nDPI labelled TLS or QUIC (it reads a union member).
   static std::string alpn(const NdpiFlow& flow);
+  // Whether nDPI read the names of the server's certificate (TLS only, same caveat).
+  static bool certificateSeen(const NdpiFlow& flow);
 
  private:
   ndpi_detection_module_struct* module_;

@@ -353,8 +353,8 @@ class CatalogLoader {
   SignatureRule loadRule(const yaml::Node& node, const std::string& serviceId) {
     node.requireMap();
     node.allowOnlyKeys({"id", "names", "exact_names", "name_patterns", "ip_ranges", "ip_list", "ndpi", "protocol",
-                        "ports", "kind", "confidence", "reason", "source", "behaviour_only",
-                        "caveat"});
+                        "ports", "except_ip_ranges", "except_ip_list", "kind", "confidence", "reason",
+                        "source", "behaviour_only", "caveat"});
     SignatureRule rule;
     yaml::Node id = node.child("id");
     rule.id = id.asString();
@@ -408,6 +408,12 @@ class CatalogLoader {
       for (std::size_t i = 0; i < list.size(); ++i) rule.ipRanges.push_back(list.at(i).asIpRange());
     }
     if (node.has("ip_list")) loadIpList(node.child("ip_list"), rule.ipRanges);
+    if (node.has("except_ip_ranges")) {
+      yaml::Node list = nonEmptyList(node, "except_ip_ranges");
+      for (std::size_t i = 0; i < list.size(); ++i)
+        rule.exceptRanges.push_back(list.at(i).asIpRange());
+    }
+    if (node.has("except_ip_list")) loadIpList(node.child("except_ip_list"), rule.exceptRanges);
     if (node.has("ndpi")) {
       yaml::Node list = nonEmptyList(node, "ndpi");
       for (std::size_t i = 0; i < list.size(); ++i) {

@@ -22,6 +22,25 @@ bool isNameServiceFlow(const flow::Flow& flow) {
 
 int rank(Confidence confidence) { return static_cast<int>(confidence); }
 
+// A flow without payload (handshake or teardown segments only) showed nDPI nothing to dissect:
+// its label is a guess, "port.address" (master from the server port, application from nDPI
+// 4.2's own address tables, which are years older than signatures/lists). Only the port's half
+// is kept; our address lists judge the address.
+bool carriedPayload(const flow::Flow& flow) {
+  return flow.toServer.payloadBytes + flow.toClient.payloadBytes > 0;
+}
+
+// A TLS connection whose records were seen but not its handshake (the capture began
+// mid-connection): no name came with it, and what nDPI 4.2 calls it comes from the server address
+// alone. Addresses are shared across a vendor's services (Tencent's serve QQ and WeChat, Apple's
+// iCloud and push), so such a flow says which company, not which service; nDPI 2024 likewise
+// leaves it "TLS". A name the device looked up for that server still counts.
+bool isTlsWithoutHandshake(const flow::Flow& flow, const FlowFacts& facts) {
+  bool tls = facts.ndpiMasterName == "TLS" || facts.ndpiAppName == "TLS";
+  return tls && carriedPayload(flow) && facts.tlsServerName.empty() &&
+         !facts.tlsCertificateSeen && facts.httpHost.empty();
+}
+
 }  // namespace
 
 SignatureDetector::SignatureDetector(std::shared_ptr<const SignatureCatalog> catalog,
@@ -46,6 +65,11 @@ Assessment SignatureDetector::judge(JudgeContext& context, DetectorFlowState* /*
     return {};
   }
 
+  // TLS seen without its handshake: only a name the device looked up for this server can still
+  // say which service.
+  const bool addressesOnly = isTlsWithoutHandshake(flow, facts);
+  if (addressesOnly) context.counters.add("classify.tls_without_handshake");
+
   L4Protocol protocol = l4Of(flow);
   std::uint16_t port = flow.serverPort;
   std::vector<std::pair<SignatureMatch, Timestamp>> matches;
@@ -64,11 +88,20 @@ Assessment SignatureDetector::judge(JudgeContext& context, DetectorFlowState* /*
   if (!facts.resolvedName.empty())
     addAll(matcher_.matchName(facts.resolvedName, EvidenceField::kDnsQuery, protocol, port),
            facts.nameSeenAt);
-  addAll(matcher_.matchAddress(flow.server, protocol, port), flow.firstSeen);
-  if (!facts.ndpiAppName.empty())
-    addAll(matcher_.matchNdpi(facts.ndpiAppName, protocol, port), context.now);
-  if (!facts.ndpiMasterName.empty() && facts.ndpiMasterName != facts.ndpiAppName)
-    addAll(matcher_.matchNdpi(facts.ndpiMasterName, protocol, port), context.now);
+  if (!addressesOnly) {
+    addAll(matcher_.matchAddress(flow.server, protocol, port), flow.firstSeen);
+    if (carriedPayload(flow)) {
+      if (!facts.ndpiAppName.empty())
+        addAll(matcher_.matchNdpi(facts.ndpiAppName, protocol, port), context.now);
+      if (!facts.ndpiMasterName.empty() && facts.ndpiMasterName != facts.ndpiAppName)
+        addAll(matcher_.matchNdpi(facts.ndpiMasterName, protocol, port), context.now);
+    } else {
+      const std::string& portGuess =
+          facts.ndpiMasterName.empty() ? facts.ndpiAppName : facts.ndpiMasterName;
+      if (!portGuess.empty()) addAll(matcher_.matchNdpi(portGuess, protocol, port), context.now);
+    }
+  }
+  std::erase_if(matches, [&](const auto& found) { return found.first.rule->excludes(flow.server); });
   if (matches.empty()) {
     context.counters.add("classify.unattributed");
     return {};

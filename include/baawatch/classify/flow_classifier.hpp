@@ -38,6 +38,7 @@ struct FlowFacts {
   std::string ndpiAppName;      // nDPI's two names, for the signatures' `ndpi:` rules
   std::string ndpiMasterName;
   std::string tlsServerName;
+  bool tlsCertificateSeen = false;  // nDPI read the server's certificate (names in it)
   std::vector<std::string> tlsAlpn;
   bool tlsEchOffered = false;
   std::string quicServerName;

@@ -54,6 +54,14 @@ struct SignatureRule {
   // Optional restrictions, applied to any family:
   L4Protocol protocol = L4Protocol::kAny;
   std::vector<PortRange> ports;          // server port within one of them (empty: any)
+  // Server addresses where the rule does not hold (from except_ip_ranges and except_ip_list):
+  // another vendor's space where the matched label or name is known to be wrong.
+  std::vector<IpRange> exceptRanges;
+  bool excludes(const IpAddress& server) const {
+    for (const IpRange& range : exceptRanges)
+      if (range.contains(server)) return true;
+    return false;
+  }
   // A rule that never attributes a flow by itself: a behaviour classifier reads its ranges and
   // ports (e.g. Apple's relay space) and decides with what the traffic does.
   bool behaviourOnly = false;

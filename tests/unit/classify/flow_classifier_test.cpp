@@ -412,6 +412,66 @@ TEST(FlowClassifierTest, AddressAloneGivesTheWeakerVerdict) {
   EXPECT_EQ(findEvidence(*facts.verdict, EvidenceField::kServerIp)->value, "203.0.113.80");
 }
 
+// TLS application data (record type 23), as a connection seen from its middle carries.
+Bytes tlsApplicationData() {
+  Bytes record = {0x17, 0x03, 0x03, 0x00, 0x40};
+  for (int i = 0; i < 0x40; ++i) record.push_back(static_cast<std::uint8_t>(0xa5 ^ i));
+  return record;
+}
+
+TEST(FlowClassifierTest, TlsSeenWithoutItsHandshakeIsNotAttributedByAddress) {
+  // The same address as above, but the capture began after the handshake: no name, only an
+  // address, which a vendor shares across its services. Left unattributed, and counted.
+  Harness harness(fixtureCatalog());
+  const Endpoints e{"192.168.1.42", 51000, "203.0.113.80", 443};
+  harness.feed(tcpFrame(e, tcp::kPsh | tcp::kAck, 7000, 9000, tlsApplicationData()), 10.0);
+  flow::Flow& flow =
+      harness.feed(tcpFrame(reverse(e), tcp::kPsh | tcp::kAck, 9000, 7069, tlsApplicationData()), 10.1);
+  const FlowFacts& facts = harness.finish(flow);
+  EXPECT_TRUE(facts.tlsServerName.empty());
+  EXPECT_FALSE(facts.tlsCertificateSeen);
+  EXPECT_EQ(facts.ndpiMasterName.empty() ? facts.ndpiAppName : facts.ndpiMasterName, "TLS");
+  EXPECT_FALSE(facts.verdict.has_value());
+  EXPECT_EQ(harness.classifier().counters().get("classify.tls_without_handshake"), 1u);
+}
+
+TEST(FlowClassifierTest, FlowWithoutPayloadIsJudgedByOurAddressesNotNdpisAddressGuess) {
+  // SYNs only, to an address nDPI 4.2's own tables give to WhatsApp (157.240/16): nDPI's label
+  // is a guess from port and its old address table. The WhatsApp label is not taken; our own
+  // address rule (meta.network) still judges the address.
+  Harness harness(fixtureCatalog());
+  harness.feed(tcpFrame(kTls, tcp::kSyn, 1000, 0), 10.0);
+  flow::Flow& flow = harness.feed(tcpFrame(kTls, tcp::kSyn, 1000, 0), 11.0);
+  const FlowFacts& facts = harness.finish(flow);
+  ASSERT_TRUE(facts.verdict.has_value());
+  EXPECT_EQ(facts.verdict->service->id, "meta");
+  EXPECT_EQ(findEvidence(*facts.verdict, EvidenceField::kNdpi), nullptr);
+  ASSERT_NE(findEvidence(*facts.verdict, EvidenceField::kServerIp), nullptr);
+}
+
+TEST(FlowClassifierTest, RuleDoesNotHoldInItsExceptedAddresses) {
+  baawatch::testing::TempFolder folder;
+  folder.write("services/chat.yaml", "id: chat\nname: Example Chat\nvendor: Example Inc.\n"
+                                     "category: video" + kHeader + R"(rules:
+  - id: chat.network
+    ip_ranges: ["203.0.113.0/24"]
+    except_ip_ranges: ["203.0.113.128/25"]
+    kind: web
+    confidence: medium
+    reason: "Fixture: the vendor's block, but for the half it lends to another company."
+    source: "fixture"
+)");
+  auto catalog = std::make_shared<const SignatureCatalog>(loadSignatureCatalog(folder.path()));
+  Harness harness(catalog);
+  const FlowFacts& inside = harness.finish(tlsConnection(harness, "www.example.org", false, 10.0,
+                                                         {"192.168.1.42", 51000, "203.0.113.80", 443}));
+  ASSERT_TRUE(inside.verdict.has_value());
+  EXPECT_EQ(inside.verdict->service->id, "chat");
+  const FlowFacts& excepted = harness.finish(tlsConnection(
+      harness, "www.example.org", false, 20.0, {"192.168.1.42", 51001, "203.0.113.200", 443}));
+  EXPECT_FALSE(excepted.verdict.has_value());
+}
+
 const Endpoints kDnsQuery{"192.168.1.42", 40000, "192.168.1.1", 53};
 const Endpoints kMedia{"192.168.1.42", 41000, "198.51.100.20", 3478};
 

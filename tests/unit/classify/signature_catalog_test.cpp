@@ -187,7 +187,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "    reason: \"r\"\n    source: \"s\"\n",
                     "12:5: rules[0].sni: unknown key 'sni' (expected one of: id, names, "
                     "exact_names, name_patterns, ip_ranges, ip_list, ndpi, protocol, ports, "
-                    "kind, confidence, reason, source, behaviour_only, caveat)"},
+                    "except_ip_ranges, except_ip_list, kind, confidence, reason, source, "
+                    "behaviour_only, caveat)"},
         BadRuleCase{"DuplicateRuleId", kNamesRule + kNamesRule,
                     "14:9: rules[1].id: duplicate rule id 'chat.names' (first defined in {file})"},
         BadRuleCase{"RuleIdWithoutServicePrefix",
