@@ -45,20 +45,21 @@ sink::SyslogOptions syslogOptions(const engine::Settings& settings, std::size_t 
                                   const std::string& sensor) {
   sink::SyslogOptions options = settings.output.syslog[index];
   options.hostName = sensor;
+  options.format = settings.output.format;
   options.counterPrefix = "syslog." + std::to_string(index);
   return options;
 }
 
 // The writer thread and its targets: the JSON lines output and every syslog destination.
 Expected<std::unique_ptr<sink::AsyncSink>, std::string> openOutputs(
-    const engine::Settings& settings, const std::string& sensor, bool live,
+    const engine::Settings& settings, const record::RecordOrigin& origin, bool live,
     const std::shared_ptr<spdlog::logger>& log) {
   std::vector<std::unique_ptr<sink::SinkTarget>> targets;
-  auto json = sink::JsonFileTarget::open(settings.output.jsonPath);
+  auto json = sink::JsonFileTarget::open(settings.output.jsonPath, settings.output.format);
   if (!json) return unexpected(json.error());
   targets.push_back(std::move(*json));
   for (std::size_t index = 0; index < settings.output.syslog.size(); ++index) {
-    auto syslog = sink::SyslogSink::open(syslogOptions(settings, index, sensor),
+    auto syslog = sink::SyslogSink::open(syslogOptions(settings, index, origin.sensor),
                                          [log](const std::string& line) { log->warn("{}", line); });
     if (!syslog) return unexpected(syslog.error());
     log->info("output: {}", (*syslog)->describe());
@@ -75,7 +76,7 @@ Expected<std::unique_ptr<sink::AsyncSink>, std::string> openOutputs(
   sink::AsyncSinkOptions options;
   options.capacity = settings.output.queueCapacity;
   options.waitWhenFull = !live;  // a file can wait for the sinks, the wire cannot
-  options.recordIdPrefix = sensor + ":" + sink::newRunId();
+  options.recordIdPrefix = origin.sensor + ":" + origin.runId;
   return std::make_unique<sink::AsyncSink>(std::move(targets), options);
 }
 
@@ -138,8 +139,11 @@ int run(int argc, char** argv) {
   if (!outputPath.empty()) snapshot.settings.output.jsonPath = outputPath;
   if (threads > 0) snapshot.settings.workers = threads;
   unsigned workers = snapshot.settings.workers;
-  std::string sensor =
-      snapshot.settings.sensor.name.empty() ? sensorName() : snapshot.settings.sensor.name;
+  // One run id per process start: in every record_id and flow_id, so both are unique across
+  // restarts.
+  const record::RecordOrigin origin{
+      snapshot.settings.sensor.name.empty() ? sensorName() : snapshot.settings.sensor.name,
+      sink::newRunId()};
 
   if (!interfaceName.empty()) {
     // Signals are blocked before the writer thread starts, so only the main loop receives them.
@@ -170,7 +174,7 @@ int run(int argc, char** argv) {
                 << opened->linkType() << "\n";
       return 1;
     }
-    auto output = openOutputs(snapshot.settings, sensor, true, log);
+    auto output = openOutputs(snapshot.settings, origin, true, log);
     if (!output) {
       std::cerr << "baawatch: cannot open output " << output.error() << "\n";
       return 1;
@@ -185,7 +189,7 @@ int run(int argc, char** argv) {
               snapshot.policy->file.empty() ? std::string("built-in default")
                                             : snapshot.policy->file);
     sink::AsyncSink& outputs = **output;
-    auto pipelinePtr = engine::makePipeline(std::move(snapshot), outputs, sensor, workers);
+    auto pipelinePtr = engine::makePipeline(std::move(snapshot), outputs, origin, workers);
     engine::PacketPipeline& pipeline = *pipelinePtr;
     pipeline.addCounterSource([&outputs] { return outputs.counters(); });
     auto reload = [request, flowRecords, outputPath] {
@@ -232,7 +236,7 @@ int run(int argc, char** argv) {
     sources.push_back(std::move(*source));
   }
 
-  auto output = openOutputs(snapshot.settings, sensor, false, log);
+  auto output = openOutputs(snapshot.settings, origin, false, log);
   if (!output) {
     std::cerr << "baawatch: cannot open output " << output.error() << "\n";
     return 1;
@@ -242,7 +246,7 @@ int run(int argc, char** argv) {
             snapshot.policy->file.empty() ? std::string("built-in default") : snapshot.policy->file);
 
   sink::AsyncSink& outputs = **output;
-  auto pipelinePtr = engine::makePipeline(std::move(snapshot), outputs, sensor, workers);
+  auto pipelinePtr = engine::makePipeline(std::move(snapshot), outputs, origin, workers);
   engine::PacketPipeline& pipeline = *pipelinePtr;
   pipeline.addCounterSource([&outputs] { return outputs.counters(); });
   for (auto& source : sources) {

@@ -273,8 +273,19 @@ void assignSpoolFiles(const yaml::Node& root, Settings& settings) {
 void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
                 OutputSettings& output) {
   node.requireMap();
-  node.allowOnlyKeys({"json", "flow_records", "counts_interval", "stats_interval",
+  node.allowOnlyKeys({"json", "format", "flow_records", "counts_interval", "stats_interval",
                       "encounter_gap", "syslog", "queue_capacity", "metrics_file"});
+  if (node.has("format")) {
+    yaml::Node format = node.child("format");
+    const std::string text = format.asString();
+    if (text == "json") {
+      output.format = record::RecordFormat::kDefault;
+    } else if (text == "ecs") {
+      output.format = record::RecordFormat::kEcs;
+    } else {
+      format.fail(fmt::format("'{}' is not an output format (json, ecs)", text));
+    }
+  }
   if (node.has("syslog")) {
     yaml::Node list = node.child("syslog");
     list.requireSequence();

@@ -3,9 +3,9 @@
 namespace baawatch::engine {
 namespace {
 
-record::RecordContext recordContext(const Snapshot& snapshot, const std::string& sensorName) {
+record::RecordContext recordContext(const Snapshot& snapshot, const record::RecordOrigin& origin) {
   record::RecordContext context;
-  context.sensor = sensorName;
+  context.sensor = origin.sensor;
   context.clinic = snapshot.policy->clinicName.value_or("");
   context.policyVersion = snapshot.policy->version;
   context.signaturesVersion = snapshot.catalog->version;
@@ -13,19 +13,20 @@ record::RecordContext recordContext(const Snapshot& snapshot, const std::string&
   const SensorSettings& sensor = snapshot.settings.sensor;
   context.site = !sensor.site.empty() ? sensor.site
                  : !context.clinic.empty() ? context.clinic
-                                           : sensorName;
+                                           : origin.sensor;
   context.tenant = sensor.tenant;
+  context.runId = origin.runId;
   return context;
 }
 
 }  // namespace
 
 DecisionStage::DecisionStage(const Snapshot& snapshot, sink::RecordSink& sink,
-                             std::string sensorName)
+                             record::RecordOrigin origin)
     : sink_(sink),
-      sensorName_(std::move(sensorName)),
+      origin_(std::move(origin)),
       flowRecords_(snapshot.settings.output.flowRecords),
-      builder_(recordContext(snapshot, sensorName_)),
+      builder_(recordContext(snapshot, origin_)),
       contextRules_(snapshot.catalog),
       policyEngine_(snapshot.policy),
       encounters_(snapshot.settings.output.encounterGap,
@@ -119,7 +120,7 @@ void DecisionStage::writeStats(const Counters& counters, Timestamp time, StatsRe
 }
 
 void DecisionStage::replaceSnapshot(const Snapshot& snapshot, SignaturesChanged signatures) {
-  builder_ = record::RecordBuilder(recordContext(snapshot, sensorName_));
+  builder_ = record::RecordBuilder(recordContext(snapshot, origin_));
   flowRecords_ = snapshot.settings.output.flowRecords;
   // Only the rules change: which alerts were raised, the devices' context, encounters and counts
   // go on (a reload is not a restart).

@@ -13,10 +13,10 @@ namespace {
 // every event is applied as it happens, in packet order.
 class InlinePipeline final : public PipelineCore, private FlowEvents {
  public:
-  InlinePipeline(Snapshot snapshot, sink::RecordSink& sink, std::string sensorName)
+  InlinePipeline(Snapshot snapshot, sink::RecordSink& sink, record::RecordOrigin origin)
       : PipelineCore(std::move(snapshot)),
         sink_(sink),
-        decision_(snapshot_, sink, std::move(sensorName)),
+        decision_(snapshot_, sink, std::move(origin)),
         flowStage_(snapshot_, *this) {}
 
   void process(const capture::RawPacket& packet) override {
@@ -96,11 +96,11 @@ class InlinePipeline final : public PipelineCore, private FlowEvents {
 }  // namespace
 
 std::unique_ptr<PacketPipeline> makePipeline(Snapshot snapshot, sink::RecordSink& sink,
-                                             std::string sensorName, unsigned workers) {
+                                             record::RecordOrigin origin, unsigned workers) {
   if (workers <= 1) {
-    return std::make_unique<InlinePipeline>(std::move(snapshot), sink, std::move(sensorName));
+    return std::make_unique<InlinePipeline>(std::move(snapshot), sink, std::move(origin));
   }
-  return makeShardedPipeline(std::move(snapshot), sink, std::move(sensorName), workers);
+  return makeShardedPipeline(std::move(snapshot), sink, std::move(origin), workers);
 }
 
 }  // namespace baawatch::engine

@@ -138,6 +138,8 @@ flow::Flow detachedCopy(const flow::Flow& source) {
   copy.serverPort = source.serverPort;
   copy.protocol = source.protocol;
   copy.vlan = source.vlan;
+  copy.icmpType = source.icmpType;
+  copy.icmpCode = source.icmpCode;
   copy.clientMac = source.clientMac;
   copy.serverMac = source.serverMac;
   copy.firstSeen = source.firstSeen;
@@ -190,13 +192,13 @@ void copyPacket(const decode::DecodedPacket& packet, WorkItem& item) {
 
 class ShardedPipeline final : public PipelineCore {
  public:
-  ShardedPipeline(Snapshot snapshot, sink::RecordSink& sink, std::string sensorName,
+  ShardedPipeline(Snapshot snapshot, sink::RecordSink& sink, record::RecordOrigin origin,
                   unsigned workerCount)
       : PipelineCore(std::move(snapshot)),
         shardClinical_(snapshot_.policy),
         hash_{randomSeed()},
         initiators_(snapshot_.settings.flows.maxFlows, snapshot_.settings.flows, hash_),
-        decision_(snapshot_, sink, std::move(sensorName)),
+        decision_(snapshot_, sink, std::move(origin)),
         streams_(workerCount + 1) {
     workers_.reserve(workerCount);
     for (unsigned index = 0; index < workerCount; ++index) {
@@ -643,8 +645,8 @@ class ShardedPipeline final : public PipelineCore {
 }  // namespace
 
 std::unique_ptr<PacketPipeline> makeShardedPipeline(Snapshot snapshot, sink::RecordSink& sink,
-                                                    std::string sensorName, unsigned workers) {
-  return std::make_unique<ShardedPipeline>(std::move(snapshot), sink, std::move(sensorName),
+                                                    record::RecordOrigin origin, unsigned workers) {
+  return std::make_unique<ShardedPipeline>(std::move(snapshot), sink, std::move(origin),
                                            workers);
 }
 

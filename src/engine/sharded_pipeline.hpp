@@ -32,6 +32,6 @@
 namespace baawatch::engine {
 
 std::unique_ptr<PacketPipeline> makeShardedPipeline(Snapshot snapshot, sink::RecordSink& sink,
-                                                    std::string sensorName, unsigned workers);
+                                                    record::RecordOrigin origin, unsigned workers);
 
 }  // namespace baawatch::engine

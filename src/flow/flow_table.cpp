@@ -257,6 +257,10 @@ FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
     fresh.key = key;
     fresh.protocol = packet.ipProtocol;
     fresh.vlan = packet.vlan;
+    if ((packet.ipProtocol == 1 || packet.ipProtocol == 58) && packet.payload.size() >= 2) {
+      fresh.icmpType = packet.payload[0];
+      fresh.icmpCode = packet.payload[1];
+    }
     // A SYN-ACK seen first means we missed the SYN: its sender is the server.
     bool senderIsServer = packet.ipProtocol == 6 &&
                           (packet.tcpFlags & (decode::tcp_flags::kSyn | decode::tcp_flags::kAck)) ==

@@ -1,5 +1,7 @@
 #include "baawatch/record/record_builder.hpp"
 
+#include "baawatch/record/community_id.hpp"
+
 namespace baawatch::record {
 namespace {
 
@@ -56,6 +58,10 @@ nlohmann::json RecordBuilder::header(EventType eventType, Timestamp time) const 
   return record;
 }
 
+std::string RecordBuilder::flowId(const flow::Flow& flow) const {
+  return context_.runId + ":" + std::to_string(flow.id);
+}
+
 nlohmann::json RecordBuilder::device(const inventory::Device& device) {
   nlohmann::json json;
   json["id"] = device.id;
@@ -104,6 +110,8 @@ nlohmann::json RecordBuilder::decision(const flow::Flow& flow, bool,
   record["evidence"] = std::move(evidenceList);
   if (auto text = interpretation(verdict.evidence); !text.empty()) record["interpretation"] = text;
   record["flow"] = flowEndpoints(flow);
+  record["flow_id"] = flowId(flow);
+  record["community_id"] = communityId(flow);
   record["policy"] = {{"rule", decision.policyRule},
                       {"action", policy::toString(decision.action)},
                       {"reason", decision.reason},
@@ -166,7 +174,8 @@ nlohmann::json RecordBuilder::counts(const policy::IntervalCount& count) const {
 nlohmann::json RecordBuilder::flow(const flow::Flow& flow, const classify::FlowFacts* facts,
                                    flow::FlowEndReason reason, Timestamp endTime) const {
   nlohmann::json record = header(EventType::kFlow, endTime);
-  record["flow_id"] = flow.id;
+  record["flow_id"] = flowId(flow);
+  record["community_id"] = communityId(flow);
   nlohmann::json endpoints = flowEndpoints(flow);
   for (auto& [key, value] : endpoints.items()) record[key] = value;
   record["last_seen"] = formatRfc3339(flow.lastSeen);

@@ -26,10 +26,11 @@ std::string newRunId() {
   return text;
 }
 
-Expected<std::unique_ptr<JsonFileTarget>, std::string> JsonFileTarget::open(const std::string& path) {
+Expected<std::unique_ptr<JsonFileTarget>, std::string> JsonFileTarget::open(
+    const std::string& path, record::RecordFormat format) {
   auto file = JsonLinesSink::open(path);
   if (!file) return unexpected(file.error());
-  return std::unique_ptr<JsonFileTarget>(new JsonFileTarget(path, std::move(*file)));
+  return std::unique_ptr<JsonFileTarget>(new JsonFileTarget(path, format, std::move(*file)));
 }
 
 void JsonFileTarget::reopen() {

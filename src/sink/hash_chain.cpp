@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "baawatch/record/event_type.hpp"
+#include "baawatch/record/record_text.hpp"
 
 namespace baawatch::sink {
 namespace {
@@ -91,6 +92,11 @@ class RecentHashes {
   std::unordered_set<std::string> known_;
 };
 
+// The form lines had before the leading keys: every key sorted (nlohmann keeps them so).
+std::string sortedRecordText(const json& record) {
+  return record.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 // What one line says about the chain, parsed once.
 struct ParsedLine {
   bool isJson = false;
@@ -117,10 +123,15 @@ ParsedLine parseLine(const std::string& text) {
   parsed.prevHash = prev->get<std::string>();
   parsed.hash = hash->get<std::string>();
   // Byte-exact: a change that keeps the meaning (spaces, key order, escapes) is still a change.
-  parsed.canonical = canonicalRecordText(parsed.record) == text;
+  // Files written before timestamp, event_type and record_id led the line have every key
+  // sorted; such a line is checked in that form, so older logs still verify.
+  const bool current = canonicalRecordText(parsed.record) == text;
+  const bool sortedForm = !current && sortedRecordText(parsed.record) == text;
+  parsed.canonical = current || sortedForm;
   json unsealed = parsed.record;
   unsealed["chain"].erase("hash");
-  parsed.hashMatches = sha256Hex(parsed.prevHash + canonicalRecordText(unsealed)) == parsed.hash;
+  const std::string content = sortedForm ? sortedRecordText(unsealed) : canonicalRecordText(unsealed);
+  parsed.hashMatches = sha256Hex(parsed.prevHash + content) == parsed.hash;
   return parsed;
 }
 
@@ -160,11 +171,7 @@ std::string sha256Hex(std::string_view bytes) {
   return hex;
 }
 
-std::string canonicalRecordText(const nlohmann::json& record) {
-  // nlohmann keeps object keys sorted, so the dump is canonical; invalid UTF-8 (host names from
-  // the wire) is replaced, never allowed to abort the dump.
-  return record.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string canonicalRecordText(const nlohmann::json& record) { return record::recordText(record); }
 
 std::string chainAnchor(std::string_view fileName, std::string_view created) {
   std::string input(fileName);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "baawatch/record/record_text.hpp"
+
 namespace baawatch::sink {
 namespace {
 
@@ -68,7 +70,7 @@ std::string escapeSdParamValue(std::string_view value) {
 }
 
 std::string formatRfc5424(const nlohmann::json& record, EventType type,
-                          const SyslogHeader& header) {
+                          const SyslogHeader& header, baawatch::record::RecordFormat format) {
   int priority = header.facility * 8 + syslogSeverity(record);
   std::string timestamp = stringAt(record, nlohmann::json::json_pointer("/timestamp"));
   std::string message = "<" + std::to_string(priority) + ">1 " + headerField(timestamp, 64) + " " +
@@ -88,7 +90,8 @@ std::string formatRfc5424(const nlohmann::json& record, EventType type,
   message += "] ";
   // MSG is the whole record as JSON (UTF-8 without BOM: §6.4 allows MSG-ANY, and a BOM in front
   // of JSON trips most SIEM parsers).
-  message += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The same bytes as the file's line (without its chain): one serialisation for every output.
+  message += baawatch::record::recordText(baawatch::record::inFormat(record, format));
   return message;
 }
 

@@ -97,7 +97,7 @@ void SyslogSink::write(const nlohmann::json& record) {
     type = baawatch::record::parseEventType(name->get_ref<const std::string&>());
   }
   if (!type || !wanted(*type)) return;
-  transport_->send(formatRfc5424(record, *type, header_));
+  transport_->send(formatRfc5424(record, *type, header_, options_.format));
 }
 
 void SyslogSink::flush() { transport_->flush(); }

@@ -44,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   engine::Snapshot snapshot{catalog(), std::make_shared<const policy::Policy>(policy::defaultPolicy()),
                             engine::Settings{}};
   SerialisingSink sink;
-  auto pipeline = engine::makePipeline(std::move(snapshot), sink, "fuzz");
+  auto pipeline = engine::makePipeline(std::move(snapshot), sink,
+                                       baawatch::record::RecordOrigin{"fuzz", "0123456789abcdef"});
   fuzz::FrameSplitter frames({data + 1, size - 1});
   std::span<const std::uint8_t> frame;
   // 2025-07-14T09:30:00Z; 40 ms apart so flows, DNS answers and calls see plausible times.

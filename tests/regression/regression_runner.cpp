@@ -258,12 +258,19 @@ TEST(SharedCorpus, EveryCaptureReplaysWithoutCrash) {
 }
 
 // --threads N: the same records as one worker, ordering aside (issue #7). Compared per record
-// type as sorted lists of whole records, without what names the run (record_id) and the sink's
-// own queue figures; stats records are compared too, so counters must agree.
+// type as sorted lists of whole records, without what names the run (record_id, the run id that
+// starts every flow_id: "<run id>:<number>") and the sink's own queue figures; stats records are
+// compared too, so counters and flow numbers must agree.
 std::vector<std::string> normalisedRecords(const RunResult& run) {
   std::vector<std::string> records;
   for (json record : run.records) {
     record.erase("record_id");
+    if (auto flowId = record.find("flow_id"); flowId != record.end() && flowId->is_string()) {
+      const std::string& text = flowId->get_ref<const std::string&>();
+      const std::size_t colon = text.find(':');
+      EXPECT_NE(colon, std::string::npos) << "flow_id without its run id: " << text;
+      if (colon != std::string::npos) *flowId = text.substr(colon + 1);
+    }
     if (auto counters = record.find("counters"); counters != record.end() && counters->is_object()) {
       for (auto it = counters->begin(); it != counters->end();) {
         const std::string& name = it.key();

@@ -33,7 +33,7 @@ enum class SignaturesChanged : std::uint8_t { kNo, kYes };
 
 class DecisionStage {
  public:
-  DecisionStage(const Snapshot& snapshot, sink::RecordSink& sink, std::string sensorName);
+  DecisionStage(const Snapshot& snapshot, sink::RecordSink& sink, record::RecordOrigin origin);
   DecisionStage(const DecisionStage&) = delete;
   DecisionStage& operator=(const DecisionStage&) = delete;
 
@@ -85,7 +85,7 @@ class DecisionStage {
   };
 
   sink::RecordSink& sink_;
-  std::string sensorName_;
+  record::RecordOrigin origin_;
   bool flowRecords_ = false;
   record::RecordBuilder builder_;
   inventory::DeviceInventory inventory_;

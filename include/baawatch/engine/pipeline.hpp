@@ -15,6 +15,7 @@
 #include "baawatch/common/counters.hpp"
 #include "baawatch/common/timestamp.hpp"
 #include "baawatch/engine/snapshot.hpp"
+#include "baawatch/record/record_builder.hpp"
 #include "baawatch/sink/record_sink.hpp"
 
 namespace baawatch::engine {
@@ -54,6 +55,6 @@ class PacketPipeline {
 // `workers` 1: everything on the calling thread. More: that many worker threads, a decision
 // thread, and the calling thread reading and dispatching.
 std::unique_ptr<PacketPipeline> makePipeline(Snapshot snapshot, sink::RecordSink& sink,
-                                             std::string sensorName, unsigned workers = 1);
+                                             record::RecordOrigin origin, unsigned workers = 1);
 
 }  // namespace baawatch::engine

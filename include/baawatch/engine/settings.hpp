@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "baawatch/classify/dns_cache.hpp"
+#include "baawatch/record/ecs_record.hpp"
 #include "baawatch/sink/syslog_sink.hpp"
 
 namespace baawatch::engine {
@@ -67,6 +68,9 @@ using SyslogDestination = sink::SyslogOptions;
 
 struct OutputSettings {
   std::string jsonPath = "-";            // "-" is stdout
+  // `format`: json (docs/output-schema.md) or ecs (Elastic Common Schema names), for the JSON
+  // lines output and the MSG of every syslog message.
+  record::RecordFormat format = record::RecordFormat::kDefault;
   bool flowRecords = false;              // one `flow` record per ended flow
   double countsInterval = 300;           // seconds per `counts` interval
   double statsInterval = 0;              // 0: stats only at the end of a run
@@ -81,6 +85,7 @@ struct OutputSettings {
   // start; flow records and the stats interval are read from the snapshot.
   static void describeFields(auto&& field) {
     field("json", &OutputSettings::jsonPath, OnReload::kRestart);
+    field("format", &OutputSettings::format, OnReload::kRestart);
     field("syslog", &OutputSettings::syslog, OnReload::kRestart);
     field("metrics_file", &OutputSettings::metricsFile, OnReload::kRestart);
     field("queue_capacity", &OutputSettings::queueCapacity, OnReload::kRestart);

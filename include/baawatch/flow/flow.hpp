@@ -67,6 +67,9 @@ struct Flow {
   std::uint16_t serverPort = 0;
   std::uint8_t protocol = 0;
   std::uint16_t vlan = 0;
+  // ICMP, ICMPv6: type and code of the message that opened the flow (for its Community ID).
+  std::uint8_t icmpType = 0;
+  std::uint8_t icmpCode = 0;
   std::optional<decode::MacAddress> clientMac;
   std::optional<decode::MacAddress> serverMac;
   Timestamp firstSeen;

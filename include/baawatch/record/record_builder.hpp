@@ -23,6 +23,12 @@ namespace baawatch::record {
 
 inline constexpr int kSchemaVersion = 1;
 
+// Who writes the records, fixed for the life of the process.
+struct RecordOrigin {
+  std::string sensor;  // this host's name
+  std::string runId;   // 16 hex digits, new at every process start
+};
+
 struct RecordContext {
   std::string sensor;             // this host's name
   std::string clinic;             // policy clinic name, may be empty
@@ -30,6 +36,7 @@ struct RecordContext {
   std::string signaturesVersion;
   std::string site;               // never empty (the daemon defaults it)
   std::string tenant;             // may be empty: then no `tenant` field
+  std::string runId;              // RecordOrigin::runId: makes flow ids unique across restarts
 };
 
 class RecordBuilder {
@@ -46,6 +53,11 @@ class RecordBuilder {
   nlohmann::json flow(const flow::Flow& flow, const classify::FlowFacts* facts,
                       flow::FlowEndReason reason, Timestamp endTime) const;
   nlohmann::json stats(const Counters& counters, Timestamp time, bool final) const;
+
+  // "<run id>:<number>": the number of the flow within this run, made unique across the
+  // sensor's restarts by the run id. The same flow has the same id in its alert, visibility and
+  // flow records.
+  std::string flowId(const flow::Flow& flow) const;
 
   static nlohmann::json device(const inventory::Device& device);
   static nlohmann::json evidence(const classify::Evidence& evidence);

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baawatch/common/counters.hpp"
+#include "baawatch/record/ecs_record.hpp"
 #include "baawatch/sink/record_sink.hpp"
 
 namespace baawatch::sink {
@@ -43,8 +44,13 @@ class SinkTarget : public RecordSink {
 // chain goes on across the rotation (docs/tamper-evidence.md).
 class JsonFileTarget : public SinkTarget {
  public:
-  static Expected<std::unique_ptr<JsonFileTarget>, std::string> open(const std::string& path);
-  void write(const nlohmann::json& record) override { file_->write(record); }
+  // `format`: the records as written; the file's own bookkeeping (chain_start, sink_recovery)
+  // keeps the default form, so `baawatch verify` reads either.
+  static Expected<std::unique_ptr<JsonFileTarget>, std::string> open(
+      const std::string& path, record::RecordFormat format = record::RecordFormat::kDefault);
+  void write(const nlohmann::json& record) override {
+    file_->write(record::inFormat(record, format_));
+  }
   void flush() override { file_->flush(); }
   void reopen() override;
   // The file writer's counters (sink.partial_line_recovered, sink.write_errors), summed over
@@ -52,9 +58,10 @@ class JsonFileTarget : public SinkTarget {
   Counters counters() const override;
 
  private:
-  JsonFileTarget(std::string path, std::unique_ptr<JsonLinesSink> file)
-      : path_(std::move(path)), file_(std::move(file)) {}
+  JsonFileTarget(std::string path, record::RecordFormat format, std::unique_ptr<JsonLinesSink> file)
+      : path_(std::move(path)), format_(format), file_(std::move(file)) {}
   std::string path_;
+  record::RecordFormat format_;
   // Replaced by reopen() on the writer thread, which alone writes through it; counters() reads
   // it from the packet thread under mutex_.
   std::unique_ptr<JsonLinesSink> file_;

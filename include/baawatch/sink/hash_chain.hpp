@@ -3,8 +3,10 @@
 //
 // Every record written to a file carries "chain": {"prev_hash", "hash"} where
 //   hash = SHA-256( prev_hash || canonical text of the record without chain.hash )
-// as lower-case hex. The canonical text is the compact dump JsonLinesSink writes: keys sorted,
-// no spaces, invalid UTF-8 replaced by U+FFFD. The first record of a file is a `chain_start`
+// as lower-case hex. The canonical text is the compact dump JsonLinesSink writes
+// (record::recordText): timestamp, event_type and record_id first, the other keys sorted, no
+// spaces, invalid UTF-8 replaced by U+FFFD. Files from before the leading keys (every key sorted)
+// still verify. The first record of a file is a `chain_start`
 // record whose prev_hash is the file's anchor: SHA-256(file name "\n" creation time), or the last
 // hash of the rotated file it continues (named in its `predecessor` field).
 //

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "baawatch/record/ecs_record.hpp"
 #include "baawatch/record/event_type.hpp"
 
 namespace baawatch::sink {
@@ -28,9 +29,13 @@ struct SyslogHeader {
 
 // RFC 5424 §6.3.3: inside PARAM-VALUE, '"', '\' and ']' are escaped with a backslash.
 std::string escapeSdParamValue(std::string_view value);
-// One RFC 5424 message (no framing, no trailing newline).
+// One RFC 5424 message (no framing, no trailing newline). STRUCTURED-DATA is read from the
+// record as built; MSG is the record in `format` (output.format), as record::recordText writes
+// it, so MSG carries the same bytes as the file's line without its chain.
 std::string formatRfc5424(const nlohmann::json& record, baawatch::record::EventType type,
-                          const SyslogHeader& header);
+                          const SyslogHeader& header,
+                          baawatch::record::RecordFormat format =
+                              baawatch::record::RecordFormat::kDefault);
 // RFC 6587 §3.4.1 (and RFC 5425 §4.3) octet-counting frame: "LEN SP MSG".
 std::string frameOctetCounted(std::string_view message);
 

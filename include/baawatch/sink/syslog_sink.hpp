@@ -29,6 +29,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "baawatch/sink/async_sink.hpp"
+#include "baawatch/record/ecs_record.hpp"
 #include "baawatch/record/event_type.hpp"
 #include "baawatch/sink/syslog_format.hpp"
 
@@ -53,6 +54,7 @@ struct SyslogOptions {
   std::string keyFile;                    // and its private key (PEM)
   std::uint64_t spoolMaxBytes = 256ull << 20;
   std::vector<record::EventType> eventTypes;     // empty: alert, visibility, encounter
+  record::RecordFormat format = record::RecordFormat::kDefault;  // MSG: the record in this form
   std::string counterPrefix = "syslog.0"; // counters are <prefix>.sent, .spooled, ...
   double resendWindowSeconds = 3;
   double sendTimeoutSeconds = 5;          // a send blocked this long ends the connection

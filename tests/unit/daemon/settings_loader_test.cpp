@@ -32,7 +32,7 @@ TEST(SettingsLoader, LoadsEveryFieldAndResolvesPaths) {
                    "policy: /etc/baawatch/policy.yaml\n"
                    "output: {json: out/alerts.jsonl, flow_records: true,\n"
                    "         counts_interval: 1h, stats_interval: 30s,\n"
-                   "         encounter_gap: 90}\n"
+                   "         encounter_gap: 90, format: ecs}\n"
                    "flows:\n"
                    "  max_flows: 1000\n"
                    "  ndpi_packet_budget: 32\n"
@@ -46,6 +46,7 @@ TEST(SettingsLoader, LoadsEveryFieldAndResolvesPaths) {
   EXPECT_EQ(settings.policyFile, "/etc/baawatch/policy.yaml");
   EXPECT_EQ(settings.output.jsonPath, folder.path("conf/out/alerts.jsonl"));
   EXPECT_TRUE(settings.output.flowRecords);
+  EXPECT_EQ(settings.output.format, record::RecordFormat::kEcs);
   EXPECT_DOUBLE_EQ(settings.output.countsInterval, 3600);
   EXPECT_DOUBLE_EQ(settings.output.statsInterval, 30);
   EXPECT_DOUBLE_EQ(settings.output.encounterGap, 90);
@@ -69,6 +70,7 @@ TEST(SettingsLoader, EmptyFileGivesDefaults) {
   EXPECT_EQ(settings.signaturesFolder, "");
   EXPECT_EQ(settings.policyFile, "");
   EXPECT_EQ(settings.output.jsonPath, "-");
+  EXPECT_EQ(settings.output.format, record::RecordFormat::kDefault);
   EXPECT_EQ(settings.output.metricsFile, "");  // no metrics file unless asked for
   EXPECT_EQ(settings.flows.maxFlows, defaults.flows.maxFlows);
   EXPECT_DOUBLE_EQ(settings.dnsCache.maxTtl, defaults.dnsCache.maxTtl);
@@ -120,6 +122,8 @@ INSTANTIATE_TEST_SUITE_P(
                         "policy, sensor, output, flows, dns_cache, capture, user, state_directory, "
                         "workers)"},
         BadSettingsCase{"WorkersZero", "workers: 0\n", "1:10: workers: 0 is outside 1-64"},
+        BadSettingsCase{"UnknownFormat", "output: {format: eve}\n",
+                        "1:18: output.format: 'eve' is not an output format (json, ecs)"},
         BadSettingsCase{"WorkersNotANumber", "workers: two\n",
                         "1:10: workers: 'two' is not a whole number"},
         BadSettingsCase{"UnknownTimeout", "flows:\n  timeouts: {tcp: 1m}\n",

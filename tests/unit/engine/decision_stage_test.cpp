@@ -49,7 +49,8 @@ class DecisionStageTest : public ::testing::Test {
         classify::loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures"));
     snapshot_.policy = std::make_shared<const policy::Policy>(policy::defaultPolicy());
     snapshot_.settings.output.flowRecords = true;
-    stage_ = std::make_unique<DecisionStage>(snapshot_, sink_, "test-sensor");
+    stage_ = std::make_unique<DecisionStage>(
+        snapshot_, sink_, record::RecordOrigin{"test-sensor", "0123456789abcdef"});
   }
 
   // A UDP flow that sent `clientBytes` from its client and `serverBytes` from its server.

@@ -272,8 +272,8 @@ class PipelineTest : public ::testing::TestWithParam<unsigned> {
 
   void run(bool flowRecords, std::vector<TimedFrame> frames = scenario(),
            double ndpiTimeBudget = FlowSettings{}.ndpiTimeBudget, std::vector<Reload> reloads = {}) {
-    auto pipeline =
-        makePipeline(makeSnapshot(flowRecords, ndpiTimeBudget), sink_, "test-sensor", GetParam());
+    auto pipeline = makePipeline(makeSnapshot(flowRecords, ndpiTimeBudget), sink_,
+                                 record::RecordOrigin{"test-sensor", "0123456789abcdef"}, GetParam());
     frames_ = std::move(frames);
     std::size_t nextReload = 0;
     for (const TimedFrame& frame : frames_) {

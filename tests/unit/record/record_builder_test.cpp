@@ -85,7 +85,8 @@ TEST(RecordBuilderTest, TimestampIsTheEventTime) {
 }
 
 TEST(RecordBuilderTest, NoClinicKeyWhenUnset) {
-  RecordBuilder b(RecordContext{"sensor-1", "", "p", "s"});
+  RecordBuilder b(RecordContext{.sensor = "sensor-1", .policyVersion = "p", .signaturesVersion = "s",
+                                .runId = "0123456789abcdef"});
   EXPECT_FALSE(b.stats(Counters{}, kTime, false).contains("clinic"));
 }
 
@@ -128,6 +129,10 @@ TEST(RecordBuilderTest, AlertCarriesDeviceServiceEvidenceFlowAndPolicy) {
   EXPECT_EQ(evidence[1].at("field"), "ndpi.protocol");
   EXPECT_EQ(evidence[1].at("value"), "WhatsAppCall");
 
+  // The alert joins its flow record and the same flow in Zeek or Suricata (Community ID of
+  // 192.168.1.42:51000 -> 157.240.1.53:443/tcp, computed with the spec's reference steps).
+  EXPECT_EQ(r.at("flow_id"), sampleFlowId());
+  EXPECT_EQ(r.at("community_id"), "1:f4P5HDiuQY4aLihE9Yq4rEYFXug=");
   const json& f = r.at("flow");
   EXPECT_EQ(f.at("client_ip"), "192.168.1.42");
   EXPECT_EQ(f.at("client_port"), 51000);
@@ -204,7 +209,9 @@ TEST(RecordBuilderTest, FlowRecordWithAndWithoutFacts) {
   facts.tlsEchOffered = true;
   const json unattributed =
       builder().flow(sampleFlow(), &facts, flow::FlowEndReason::kTcpClosed, kTime);
-  EXPECT_EQ(unattributed.at("flow_id"), 7);
+  EXPECT_EQ(unattributed.at("flow_id"), sampleFlowId());
+  // 192.168.1.42:51000 -> 157.240.1.53:443 over TCP, as the Community ID reference computes it.
+  EXPECT_EQ(unattributed.at("community_id"), "1:f4P5HDiuQY4aLihE9Yq4rEYFXug=");
   EXPECT_EQ(unattributed.at("end_reason"), "tcp_closed");
   EXPECT_EQ(unattributed.at("tls_sni"), "g.whatsapp.net");
   EXPECT_EQ(unattributed.at("tls_ech_offered"), true);

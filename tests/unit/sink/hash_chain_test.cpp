@@ -63,9 +63,49 @@ TEST(SealRecord, HashesPreviousHashAndTheRecordWithoutItsHash) {
   ASSERT_EQ(record["chain"]["prev_hash"], previous);
   json unsealed = record;
   unsealed["chain"].erase("hash");
-  EXPECT_EQ(record["chain"]["hash"], sha256Hex(previous + unsealed.dump()));
-  EXPECT_EQ(line, record.dump());
+  EXPECT_EQ(record["chain"]["hash"], sha256Hex(previous + canonicalRecordText(unsealed)));
+  EXPECT_EQ(line, canonicalRecordText(record));
+  // timestamp and event_type lead the line; the other keys follow sorted.
+  EXPECT_EQ(line.rfind(R"({"timestamp":"2025-07-14T09:30:01Z","event_type":"alert","chain":{)", 0),
+            0u)
+      << line;
+  EXPECT_EQ(json::parse(line), record);
   EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+// Logs written before timestamp, event_type and record_id led every line had all keys sorted,
+// and their hashes were taken over that form: they still verify, and an edit in them is still
+// found.
+TEST(VerifyChainedLogs, AcceptsLogsWrittenWithEveryKeySorted) {
+  baawatch::testing::TempFolder folder;
+  const std::string name = "old.jsonl";
+  auto sealSorted = [](json record, const std::string& previous, std::string& hash) {
+    record["chain"] = {{"prev_hash", previous}};
+    hash = sha256Hex(previous + record.dump());
+    record["chain"]["hash"] = hash;
+    return record.dump();
+  };
+  std::string hash;
+  std::vector<std::string> lines;
+  lines.push_back(sealSorted(chainStartRecord(name, kCreated, std::nullopt),
+                             chainAnchor(name, kCreated), hash));
+  for (int index = 0; index < 3; ++index) {
+    json record = alert(index);
+    record["record_id"] = "sensor-1:0123456789abcdef:" + std::to_string(index + 1);
+    lines.push_back(sealSorted(record, hash, hash));
+  }
+  ASSERT_EQ(lines[1].rfind(R"({"chain":)", 0), 0u) << lines[1];
+  const std::string path = folder.path(name);
+  writeLines(path, lines);
+  ChainVerdict verdict = verifyChainedLogs({path});
+  EXPECT_TRUE(verdict.intact) << verdict.message;
+  EXPECT_EQ(verdict.records, 4u);
+
+  lines[2].replace(lines[2].find("whatsapp"), 8, "facetime");
+  writeLines(path, lines);
+  verdict = verifyChainedLogs({path});
+  EXPECT_FALSE(verdict.intact);
+  EXPECT_EQ(verdict.line, 3u) << verdict.message;
 }
 
 TEST(ChainStart, AnchorsOnFileNameAndCreationTime) {
