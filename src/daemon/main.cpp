@@ -33,6 +33,10 @@
 
 namespace {
 
+// Exit codes, as `--help` and baawatch(8) state them (0 is success).
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+
 using namespace baawatch;
 
 std::string sensorName() {
@@ -106,7 +110,24 @@ int run(int argc, char** argv) {
   app.add_flag("--flows", flowRecords, "Also write one `flow` record per ended flow");
   app.add_flag("--check-config", checkConfig, "Validate config, policy and signatures, then exit");
   app.add_flag("-V,--version", version, "Print the version and exit");
-  CLI11_PARSE(app, argc, argv);
+  app.footer(
+      "Commands:\n"
+      "  baawatch verify LOG...   check a log's hash chain (baawatch verify --help)\n"
+      "  baawatch report LOG...   the auditor's report from logs (baawatch report --help)\n"
+      "  baawatch review ...      a reviewer's decision (baawatch review --help)\n"
+      "\n"
+      "Exit codes: 0 success; 1 a runtime failure (an input that could not be read, an output\n"
+      "that could not be opened, a capture that failed); 2 a usage or configuration error.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& request) {
+    return app.exit(request);
+  } catch (const CLI::CallForAllHelp& request) {
+    return app.exit(request);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);  // prints the message and the usage hint
+    return kExitUsage;
+  }
 
   if (version) {
     std::cout << "baawatch " << BAAWATCH_VERSION << "\n";
@@ -119,7 +140,7 @@ int run(int argc, char** argv) {
   daemon::SnapshotResult loaded = daemon::loadSnapshot(request);
   if (!loaded.errors.empty()) {
     for (const auto& error : loaded.errors) std::cerr << error << "\n";
-    return 2;
+    return kExitUsage;
   }
   engine::Snapshot snapshot = std::move(*loaded.snapshot);
   if (checkConfig) {
@@ -133,7 +154,7 @@ int run(int argc, char** argv) {
   }
   if (readFiles.empty() && interfaceName.empty()) {
     std::cerr << "baawatch: nothing to read: give -r FILE or -i INTERFACE\n";
-    return 2;
+    return kExitUsage;
   }
   if (flowRecords) snapshot.settings.output.flowRecords = true;
   if (!outputPath.empty()) snapshot.settings.output.jsonPath = outputPath;
@@ -167,22 +188,22 @@ int run(int argc, char** argv) {
     auto opened = capture::PcapLiveSource::open(liveOptions.capture);
     if (!opened) {
       std::cerr << "baawatch: cannot capture on " << opened.error().message << "\n";
-      return 1;
+      return kExitRuntime;
     }
     if (!decode::isSupportedLinkType(opened->linkType())) {
       std::cerr << "baawatch: " << interfaceName << ": unsupported link type "
                 << opened->linkType() << "\n";
-      return 1;
+      return kExitRuntime;
     }
     auto output = openOutputs(snapshot.settings, origin, true, log);
     if (!output) {
       std::cerr << "baawatch: cannot open output " << output.error() << "\n";
-      return 1;
+      return kExitRuntime;
     }
     // The capture handle and every output are open: root is no longer needed.
     if (auto dropped = daemon::dropPrivileges({snapshot.settings.user}); !dropped) {
       std::cerr << "baawatch: cannot drop privileges: " << dropped.error() << "\n";
-      return 1;
+      return kExitRuntime;
     }
     log->info("signatures {} ({} services, version {}), policy {}", loaded.signaturesFolder,
               snapshot.catalog->services.size(), snapshot.catalog->version,
@@ -220,26 +241,35 @@ int run(int argc, char** argv) {
     return 0;
   }
 
-  // Open every input first: a bad file name fails the run before any output is written.
+  // Open every input first. One that cannot be read is reported and skipped, so a batch of
+  // captures is not lost to one bad file; the exit code still says that something failed.
   std::vector<capture::PcapFileSource> sources;
+  std::size_t skippedFiles = 0;
   for (const auto& file : readFiles) {
     auto source = capture::PcapFileSource::open(file);
     if (!source) {
-      std::cerr << "baawatch: cannot read " << source.error().message << "\n";
-      return 1;
+      std::cerr << "baawatch: cannot read " << source.error().message << " (skipped)\n";
+      ++skippedFiles;
+      continue;
     }
     if (!decode::isSupportedLinkType(source->linkType())) {
       std::cerr << "baawatch: " << file << ": unsupported link type " << source->linkType()
-                << " (supported: Ethernet, 802.1Q/QinQ, Linux SLL/SLL2, raw IP, BSD loopback)\n";
-      return 1;
+                << " (supported: Ethernet, 802.1Q/QinQ, Linux SLL/SLL2, raw IP, BSD loopback;"
+                << " skipped)\n";
+      ++skippedFiles;
+      continue;
     }
     sources.push_back(std::move(*source));
+  }
+  if (sources.empty()) {
+    std::cerr << "baawatch: none of the " << readFiles.size() << " input files could be read\n";
+    return kExitRuntime;
   }
 
   auto output = openOutputs(snapshot.settings, origin, false, log);
   if (!output) {
     std::cerr << "baawatch: cannot open output " << output.error() << "\n";
-    return 1;
+    return kExitRuntime;
   }
   log->info("signatures {} ({} services, version {}), policy {}", loaded.signaturesFolder,
             snapshot.catalog->services.size(), snapshot.catalog->version,
@@ -265,6 +295,11 @@ int run(int argc, char** argv) {
             totals.get("capture.packets"), totals.get("decode.malformed"),
             totals.get("flow.created"), totals.get("policy.alerts"),
             totals.get("policy.suppressed"));
+  if (skippedFiles > 0) {
+    log->error("{} of {} input files could not be read and were skipped", skippedFiles,
+               readFiles.size());
+    return kExitRuntime;
+  }
   return 0;
 }
 
@@ -278,6 +313,6 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const std::exception& error) {
     std::cerr << "baawatch: " << error.what() << "\n";
-    return 1;
+    return kExitRuntime;
   }
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The command line as an operator meets it: --help names the subcommands and the exit codes, an
+# unknown option is a usage error (2), and among several -r files one that cannot be read is
+# reported and skipped while the others are still read, with exit status 1.
+source "$(dirname "$0")/lib.sh"
+
+capture="$PCAPS/whatsapp_chat_call.pcap"
+[[ -f "$capture" ]] || fail "bundled capture $capture is missing"
+
+help=$("$BAAWATCH" --help) || fail "--help exited $?"
+for word in "baawatch verify" "baawatch report" "baawatch review" "Exit codes" "2 a usage or configuration error"; do
+  grep -qF "$word" <<<"$help" || fail "--help does not mention '$word'"
+done
+
+status=0
+"$BAAWATCH" --no-such-option >/dev/null 2>"$WORK/unknown.err" || status=$?
+((status == 2)) || fail "an unknown option exited $status, not 2"
+grep -q "no-such-option" "$WORK/unknown.err" || fail "the unknown option is not named on stderr"
+
+# One capture read alone: the records a batch must still contain.
+"$BAAWATCH" -c "$BAAWATCH_SOURCE_DIR/etc/baawatch.yaml" -r "$capture" -o "$WORK/alone.jsonl" \
+  2>"$WORK/alone.err" || fail "reading $capture alone failed: $(tail -n 3 "$WORK/alone.err")"
+alone_alerts=$(grep -c '"event_type":"alert"' "$WORK/alone.jsonl" || true)
+((alone_alerts > 0)) || fail "the capture alone gives no alert: the check would be vacuous"
+
+printf 'not a capture\n' >"$WORK/garbage.pcap"
+status=0
+"$BAAWATCH" -c "$BAAWATCH_SOURCE_DIR/etc/baawatch.yaml" -r "$WORK/missing.pcap" -r "$capture" \
+  -r "$WORK/garbage.pcap" -o "$WORK/batch.jsonl" 2>"$WORK/batch.err" || status=$?
+((status == 1)) || fail "a batch with unreadable files exited $status, not 1"
+grep -q "missing.pcap" "$WORK/batch.err" || fail "the missing file is not named on stderr"
+grep -q "garbage.pcap" "$WORK/batch.err" || fail "the unreadable file is not named on stderr"
+grep -q "2 of 3 input files could not be read" "$WORK/batch.err" \
+  || fail "the end of the run does not say how many files were skipped"
+batch_alerts=$(grep -c '"event_type":"alert"' "$WORK/batch.jsonl" || true)
+((batch_alerts == alone_alerts)) \
+  || fail "the readable capture gave $batch_alerts alerts in the batch, $alone_alerts alone"
+
+status=0
+"$BAAWATCH" -c "$BAAWATCH_SOURCE_DIR/etc/baawatch.yaml" -r "$WORK/missing.pcap" \
+  -o "$WORK/none.jsonl" 2>/dev/null || status=$?
+((status == 1)) || fail "a run whose only file is unreadable exited $status, not 1"
+
+echo "cli: --help lists commands and exit codes; unknown option 2; 2 bad of 3 files skipped, exit 1, $batch_alerts alerts kept"
