@@ -650,6 +650,77 @@ def malformed_mix() -> Trace:
 
 # =========================================================================== registry
 
+# =========================================================================== wire shapes
+
+DISCORD_VOICE_CLOUD_V4 = "35.215.130.77"    # a Discord voice server on Google Cloud
+DNSCRYPT_RESOLVER_V4 = "51.158.166.97"      # a public DNSCrypt resolver
+
+
+def _discord_ip_discovery(ssrc: int, answer_address: str | None, port: int) -> bytes:
+    """Discord voice IP discovery (Discord developer documentation, "IP Discovery"): type
+    (1 request, 2 answer), length 70, SSRC, the address as NUL-padded text (empty in the
+    request), port."""
+    kind = 1 if answer_address is None else 2
+    text = (answer_address or "").encode().ljust(64, b"\0")
+    return struct.pack("!HHI", kind, 70, ssrc) + text + struct.pack("!H", port)
+
+
+def wire_shapes() -> Trace:
+    """Two protocols named only by their documented first bytes, from an Android phone.
+
+    `nurse-pixel7` (192.168.10.57) joins with DHCP. It sends two DNSCrypt queries on UDP 443
+    to a public DNSCrypt resolver (51.158.166.97, no DNS look-up before): each query is client
+    magic + key + nonce + ciphertext (520 bytes), each answer starts with the resolver magic
+    `r6fnvWj8` and echoes the client nonce. Then a Discord voice call to a voice server on a
+    Google Cloud address (35.215.130.77:50003, outside Discord's own AS): the 74-byte IP
+    discovery request and answer (the answer carries the clinic's public address as text),
+    an 8-byte latency ping (13 37 CA FE) and its echo every 5 s, and 20 s of RTP PT 120 media
+    both ways at 50 packets/s. No name, no TLS: only the bytes say what it is.
+
+    A correct monitor reports: device nurse-pixel7; encrypted DNS (a visibility loss); one
+    Discord voice call (no BAA) by the IP-discovery exchange."""
+    rng = random.Random(1011)
+    net = clinic()
+    phone = net.nurse_pixel
+    trace = Trace()
+    t0 = utc(2025, 4, 8, 9, 12, 5)
+    t = dhcp_exchange(trace, t0, phone, net.gateway, rng)
+
+    resolver = net.server("dnscrypt-resolver", DNSCRYPT_RESOLVER_V4, ttl=52)
+    client_magic = rng.randbytes(8)
+    client_key = rng.randbytes(32)
+    dns_port = _ephemeral(rng)
+    t += 2 * SECOND
+    for _ in range(2):
+        nonce = rng.randbytes(12)
+        send_udp(trace, t, phone, resolver, dns_port, 443,
+                 client_magic + client_key + nonce + rng.randbytes(520 - 52))
+        t += 18 * MILLISECOND
+        send_udp(trace, t, resolver, phone, 443, dns_port,
+                 b"r6fnvWj8" + nonce + rng.randbytes(12) + rng.randbytes(200))
+        t += 700 * MILLISECOND
+
+    voice = net.server("discord-voice", DISCORD_VOICE_CLOUD_V4, ttl=50)
+    voice_port = _ephemeral(rng)
+    ssrc = rng.getrandbits(32)
+    t += 3 * SECOND
+    send_udp(trace, t, phone, voice, voice_port, 50003, _discord_ip_discovery(ssrc, None, 0))
+    t += 30 * MILLISECOND
+    send_udp(trace, t, voice, phone, 50003, voice_port,
+             _discord_ip_discovery(ssrc, CLINIC_PUBLIC_IP, 40112))
+    media_start = t + 200 * MILLISECOND
+    for index in range(4):
+        ping = bytes([0x13, 0x37, 0xCA, 0xFE]) + struct.pack("!I", index)
+        when = media_start + index * 5 * SECOND + 2 * MILLISECOND
+        send_udp(trace, when, phone, voice, voice_port, 50003, ping)
+        send_udp(trace, when + 31 * MILLISECOND, voice, phone, 50003, voice_port, ping)
+    senders = {True: RtpSender(rng, 120, 48000, 50), False: RtpSender(rng, 120, 48000, 50)}
+    media_stream(trace, media_start + 10 * MILLISECOND, 20 * SECOND, phone, voice, voice_port,
+                 50003, rng, packets_per_second=50, size=(90, 160),
+                 payload=lambda from_a, _index, size: senders[from_a].packet(size))
+    return trace
+
+
 SCENARIOS = [
     ("whatsapp_chat_call.pcap", whatsapp_chat_call),
     ("zoom_meeting.pcap", zoom_meeting),
@@ -665,4 +736,5 @@ SCENARIOS = [
     ("linktype_ipv6.pcap", linktype_ipv6),
     ("multi_interface.pcapng", multi_interface),
     ("malformed_mix.pcap", malformed_mix),
+    ("wire_shapes.pcap", wire_shapes),
 ]

@@ -6,6 +6,7 @@
 #include "classify/ndpi_detector.hpp"
 #include "classify/push_activity_detector.hpp"
 #include "classify/signature_detector.hpp"
+#include "classify/wire_shape_detector.hpp"
 
 namespace baawatch::classify {
 namespace {
@@ -37,11 +38,13 @@ FlowClassifier::FlowClassifier(std::shared_ptr<const SignatureCatalog> catalog,
                                ClassifierOptions options)
     : catalog_(catalog), options_(options), dnsCache_(options.dnsCache) {
   // The order is the order of judgement: nDPI's facts first (the later detectors read them),
-  // behaviour before names and addresses (it saw what the flow did), signatures last.
+  // behaviour before names and addresses (it saw what the flow did), signatures last (they read
+  // the wire shapes too).
   detectors_.push_back(std::make_unique<NdpiDetector>(options_.ndpiPacketBudget));
   detectors_.push_back(std::make_unique<ClientHelloFacts>());
   detectors_.push_back(std::make_unique<FaceTimeBehaviour>(catalog));
   detectors_.push_back(std::make_unique<PushActivityDetector>(catalog));
+  detectors_.push_back(std::make_unique<WireShapeDetector>());
   detectors_.push_back(std::make_unique<SignatureDetector>(catalog, dnsCache_));
 }
 

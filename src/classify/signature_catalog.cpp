@@ -354,7 +354,7 @@ class CatalogLoader {
     node.requireMap();
     node.allowOnlyKeys({"id", "names", "exact_names", "name_patterns", "ip_ranges", "ip_list", "ndpi", "protocol",
                         "ports", "except_ip_ranges", "except_ip_list", "kind", "confidence", "reason",
-                        "source", "behaviour_only", "caveat"});
+                        "source", "behaviour_only", "caveat", "wire"});
     SignatureRule rule;
     yaml::Node id = node.child("id");
     rule.id = id.asString();
@@ -371,18 +371,20 @@ class CatalogLoader {
     bool hasNames = node.has("names") || node.has("exact_names") || node.has("name_patterns");
     bool hasAddresses = node.has("ip_ranges") || node.has("ip_list");
     bool hasNdpi = node.has("ndpi");
-    int families = int{hasNames} + int{hasAddresses} + int{hasNdpi};
+    bool hasWire = node.has("wire");
+    int families = int{hasNames} + int{hasAddresses} + int{hasNdpi} + int{hasWire};
     if (families != 1) {
       std::string found;
       for (auto [present, name] :
            {std::pair{hasNames, "names"}, std::pair{hasAddresses, "addresses"},
-            std::pair{hasNdpi, "ndpi"}}) {
+            std::pair{hasNdpi, "ndpi"}, std::pair{hasWire, "wire"}}) {
         if (!present) continue;
         found += found.empty() ? "" : " and ";
         found += name;
       }
       node.fail(fmt::format(
-          "a rule needs exactly one match family (names/exact_names, ip_ranges/ip_list or ndpi); "
+          "a rule needs exactly one match family (names/exact_names, ip_ranges/ip_list, ndpi or "
+          "wire); "
           "found {}",
           found.empty() ? "none" : found));
     }
@@ -429,6 +431,21 @@ class CatalogLoader {
       }
     }
 
+    if (hasWire) {
+      yaml::Node list = nonEmptyList(node, "wire");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        yaml::Node element = list.at(i);
+        std::string name = element.asString();
+        std::optional<WireShape> shape = wireShapeNamed(name);
+        if (!shape) {
+          std::string known;
+          for (WireShape each : allWireShapes())
+            known += fmt::format("{}{}", known.empty() ? "" : ", ", toString(each));
+          element.fail(fmt::format("'{}' is not a wire shape baawatch recognises ({})", name, known));
+        }
+        rule.wireShapes.push_back(*shape);
+      }
+    }
     if (node.has("protocol")) {
       rule.protocol = parseChoice<L4Protocol>(
           node.child("protocol"), {{"tcp", L4Protocol::kTcp}, {"udp", L4Protocol::kUdp}});

@@ -60,45 +60,54 @@ void SignatureDetector::observe(PacketContext& context, DetectorFlowState* /*sta
 Assessment SignatureDetector::judge(JudgeContext& context, DetectorFlowState* /*state*/) {
   const flow::Flow& flow = context.flow;
   FlowFacts& facts = context.facts;
-  if (isNameServiceFlow(flow)) {
-    context.counters.add("classify.name_service_flows");
-    return {};
-  }
-
-  // TLS seen without its handshake: only a name the device looked up for this server can still
-  // say which service.
-  const bool addressesOnly = isTlsWithoutHandshake(flow, facts);
-  if (addressesOnly) context.counters.add("classify.tls_without_handshake");
-
   L4Protocol protocol = l4Of(flow);
   std::uint16_t port = flow.serverPort;
   std::vector<std::pair<SignatureMatch, Timestamp>> matches;
   auto addAll = [&](std::vector<SignatureMatch> found, Timestamp seen) {
     for (auto& match : found) matches.emplace_back(std::move(match), seen);
   };
-  if (!facts.tlsServerName.empty())
-    addAll(matcher_.matchName(facts.tlsServerName, EvidenceField::kTlsSni, protocol, port),
-           facts.tlsSeenAt);
-  if (!facts.quicServerName.empty())
-    addAll(matcher_.matchName(facts.quicServerName, EvidenceField::kQuicSni, protocol, port),
-           flow.firstSeen);
-  if (!facts.httpHost.empty())
-    addAll(matcher_.matchName(facts.httpHost, EvidenceField::kHttpHost, protocol, port),
-           flow.firstSeen);
-  if (!facts.resolvedName.empty())
-    addAll(matcher_.matchName(facts.resolvedName, EvidenceField::kDnsQuery, protocol, port),
-           facts.nameSeenAt);
-  if (!addressesOnly) {
-    addAll(matcher_.matchAddress(flow.server, protocol, port), flow.firstSeen);
-    if (carriedPayload(flow)) {
-      if (!facts.ndpiAppName.empty())
-        addAll(matcher_.matchNdpi(facts.ndpiAppName, protocol, port), context.now);
-      if (!facts.ndpiMasterName.empty() && facts.ndpiMasterName != facts.ndpiAppName)
-        addAll(matcher_.matchNdpi(facts.ndpiMasterName, protocol, port), context.now);
-    } else {
-      const std::string& portGuess =
-          facts.ndpiMasterName.empty() ? facts.ndpiAppName : facts.ndpiMasterName;
-      if (!portGuess.empty()) addAll(matcher_.matchNdpi(portGuess, protocol, port), context.now);
+  // A documented protocol opening is evidence whatever the port: DNSCrypt on port 53 is
+  // encrypted DNS, not a look-up the monitor can read.
+  for (WireShape shape : allWireShapes()) {
+    if ((facts.wireShapes & (1u << static_cast<unsigned>(shape))) != 0)
+      addAll(matcher_.matchWireShape(shape, protocol, port), facts.wireSeenAt);
+  }
+  // Otherwise a name-service flow is a look-up, never use of what it names.
+  const bool nameService = isNameServiceFlow(flow);
+  if (nameService && matches.empty()) {
+    context.counters.add("classify.name_service_flows");
+    return {};
+  }
+  if (!nameService) {
+    // TLS seen without its handshake: only a name the device looked up for this server can still
+    // say which service.
+    const bool addressesOnly = isTlsWithoutHandshake(flow, facts);
+    if (addressesOnly) context.counters.add("classify.tls_without_handshake");
+
+    if (!facts.tlsServerName.empty())
+      addAll(matcher_.matchName(facts.tlsServerName, EvidenceField::kTlsSni, protocol, port),
+             facts.tlsSeenAt);
+    if (!facts.quicServerName.empty())
+      addAll(matcher_.matchName(facts.quicServerName, EvidenceField::kQuicSni, protocol, port),
+             flow.firstSeen);
+    if (!facts.httpHost.empty())
+      addAll(matcher_.matchName(facts.httpHost, EvidenceField::kHttpHost, protocol, port),
+             flow.firstSeen);
+    if (!facts.resolvedName.empty())
+      addAll(matcher_.matchName(facts.resolvedName, EvidenceField::kDnsQuery, protocol, port),
+             facts.nameSeenAt);
+    if (!addressesOnly) {
+      addAll(matcher_.matchAddress(flow.server, protocol, port), flow.firstSeen);
+      if (carriedPayload(flow)) {
+        if (!facts.ndpiAppName.empty())
+          addAll(matcher_.matchNdpi(facts.ndpiAppName, protocol, port), context.now);
+        if (!facts.ndpiMasterName.empty() && facts.ndpiMasterName != facts.ndpiAppName)
+          addAll(matcher_.matchNdpi(facts.ndpiMasterName, protocol, port), context.now);
+      } else {
+        const std::string& portGuess =
+            facts.ndpiMasterName.empty() ? facts.ndpiAppName : facts.ndpiMasterName;
+        if (!portGuess.empty()) addAll(matcher_.matchNdpi(portGuess, protocol, port), context.now);
+      }
     }
   }
   std::erase_if(matches, [&](const auto& found) { return found.first.rule->excludes(flow.server); });

@@ -1,9 +1,10 @@
 #pragma once
 // Our signatures (signatures/services/*.yaml) as the chain's last detector: every name the flow
 // showed (TLS SNI, QUIC SNI, HTTP host, the DNS name its client resolved to the server address),
-// the server address and nDPI's labels are matched; the service with the strongest evidence wins,
-// raised one step when a medium rule is confirmed by a second field. DNS, mDNS and LLMNR flows
-// are never attributed (a lookup is not use). Private to classify. Thread: one per FlowClassifier.
+// the server address, nDPI's labels and the wire shapes of its first payloads are matched; the
+// service with the strongest evidence wins, raised one step when a medium rule is confirmed by a
+// second field. DNS, mDNS and LLMNR flows are attributed only by a wire shape (encrypted DNS on
+// their ports): a lookup is not use. Private to classify. Thread: one per FlowClassifier.
 #include <memory>
 
 #include "baawatch/classify/detector.hpp"

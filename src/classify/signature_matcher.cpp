@@ -2,6 +2,7 @@
 #include "baawatch/classify/signature_matcher.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -44,6 +45,7 @@ struct SignatureMatcher::Index {
   NameIndex suffix;
   std::vector<RuleRef> patterned;  // rules with name_patterns: few, scanned
   NameIndex ndpi;
+  std::array<std::vector<RuleRef>, kWireShapeCount> wire;
   struct PrefixGroup {
     // An IPv4 address must not fall into an IPv6 range such as ::/0 that happens to cover the
     // IPv4-mapped block, so each group holds one family only.
@@ -70,6 +72,8 @@ std::string_view toString(EvidenceField field) {
       return "ndpi.protocol";
     case EvidenceField::kBehaviour:
       return "behaviour";
+    case EvidenceField::kWireShape:
+      return "payload.shape";
   }
   return "unknown";
 }
@@ -85,6 +89,8 @@ SignatureMatcher::SignatureMatcher(std::shared_ptr<const SignatureCatalog> catal
       for (const std::string& name : rule.suffixNames) index_->suffix[name].push_back(ref);
       if (!rule.namePatterns.empty()) index_->patterned.push_back(ref);
       for (const std::string& name : rule.ndpiProtocols) index_->ndpi[name].push_back(ref);
+      for (WireShape shape : rule.wireShapes)
+        index_->wire[static_cast<std::size_t>(shape)].push_back(ref);
       for (const IpRange& range : rule.ipRanges) {
         const IpAddress& network = range.network();
         int prefix128 = range.prefixLength() + (network.isV4() ? 96 : 0);
@@ -176,6 +182,18 @@ std::vector<SignatureMatch> SignatureMatcher::matchNdpi(std::string_view ndpiNam
     if (restrictionsAllow(*ref.rule, protocol, serverPort)) {
       matches.push_back(
           SignatureMatch{ref.service, ref.rule, EvidenceField::kNdpi, std::string(ndpiName)});
+    }
+  }
+  return matches;
+}
+
+std::vector<SignatureMatch> SignatureMatcher::matchWireShape(WireShape shape, L4Protocol protocol,
+                                                             std::uint16_t serverPort) const {
+  std::vector<SignatureMatch> matches;
+  for (const RuleRef& ref : index_->wire[static_cast<std::size_t>(shape)]) {
+    if (restrictionsAllow(*ref.rule, protocol, serverPort)) {
+      matches.push_back(
+          SignatureMatch{ref.service, ref.rule, EvidenceField::kWireShape, std::string(toString(shape))});
     }
   }
   return matches;

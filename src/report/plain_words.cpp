@@ -89,6 +89,10 @@ std::string describeEvidence(const RawEvidence& evidence, const ServiceRef& serv
   if (evidence.field == "ndpi.protocol") {
     return fmt::format("The nDPI traffic classifier recognised it as {}", value);
   }
+  if (evidence.field == "payload.shape") {
+    return fmt::format("The first bytes of the traffic have the documented form of {} ({})",
+                       service.name.empty() ? vendor : service.name, value);
+  }
   if (const BehaviourPhrase* phrase = phraseFor(evidence.ruleId)) {
     return fmt::format("{} ({})", phrase->longWords, value);
   }

@@ -46,6 +46,8 @@ struct FlowFacts {
   std::string resolvedName;     // the DNS name the client resolved to the server address
   Timestamp tlsSeenAt;          // when the ClientHello's name was seen, for the evidence
   Timestamp nameSeenAt;         // when `resolvedName` was resolved
+  std::uint32_t wireShapes = 0; // the wire shapes its first payloads showed (1 << WireShape)
+  Timestamp wireSeenAt;         // when the first of them was seen
   bool classified = false;
   std::optional<Verdict> verdict;
 };

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "baawatch/classify/wire_shape.hpp"
 #include "baawatch/common/ip_address.hpp"
 
 namespace baawatch::classify {
@@ -51,6 +52,7 @@ struct SignatureRule {
   std::vector<std::string> namePatterns; // shell pattern over the whole name ("p*-content.icloud.com")
   std::vector<IpRange> ipRanges;         // server address within (from ip_ranges and ip_list)
   std::vector<std::string> ndpiProtocols;  // nDPI 4.2 protocol names (app or master)
+  std::vector<WireShape> wireShapes;     // payload shapes (classify/wire_shape.hpp)
   // Optional restrictions, applied to any family:
   L4Protocol protocol = L4Protocol::kAny;
   std::vector<PortRange> ports;          // server port within one of them (empty: any)

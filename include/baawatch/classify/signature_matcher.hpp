@@ -21,6 +21,7 @@ enum class EvidenceField : std::uint8_t {
   kServerIp,    // "server.ip"
   kNdpi,        // "ndpi.protocol"
   kBehaviour,   // "behaviour"
+  kWireShape,   // "payload.shape": the flow's first bytes have a protocol's documented shape
 };
 std::string_view toString(EvidenceField field);
 
@@ -47,6 +48,10 @@ class SignatureMatcher {
   // Rules listing this nDPI protocol name, honouring protocol/port limits.
   std::vector<SignatureMatch> matchNdpi(std::string_view ndpiName, L4Protocol protocol,
                                         std::uint16_t serverPort) const;
+
+  // Rules listing this wire shape, honouring protocol/port limits.
+  std::vector<SignatureMatch> matchWireShape(WireShape shape, L4Protocol protocol,
+                                             std::uint16_t serverPort) const;
 
   const SignatureCatalog& catalog() const;
 

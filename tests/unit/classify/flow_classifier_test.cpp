@@ -254,8 +254,8 @@ class Harness {
     EXPECT_TRUE(decoded.has_value());
     const auto& packet = std::get<decode::DecodedPacket>(*decoded);
     if (packet.sourcePort == 53 && !packet.payload.empty()) {
+      // Not every port-53 payload is DNS (DNSCrypt there is not): only answers feed the cache.
       auto dns = decode::parseDnsMessage(packet.payload);
-      EXPECT_TRUE(dns.has_value());
       if (dns && dns->isResponse) classifier_.observeDnsResponse(packet.destination, *dns, time);
     }
     auto tracked = table_.track(packet);
@@ -544,6 +544,78 @@ INSTANTIATE_TEST_SUITE_P(Directions, DnsFlowTest,
                          ::testing::Values(DnsFlowCase{"query_then_response", true},
                                            DnsFlowCase{"response_only", false}),
                          [](const auto& info) { return info.param.name; });
+
+// ---- Wire shapes ----------------------------------------------------------------------------
+
+// Discord voice IP discovery (74 bytes: type, length 70, SSRC, address text, port).
+Bytes discordDiscovery(std::uint16_t type, const std::string& address) {
+  Bytes packet = {static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type), 0x00,
+                  0x46, 0x00, 0x02, 0x4b, 0x18};
+  Bytes text(64, 0);
+  std::copy(address.begin(), address.end(), text.begin());
+  packet.insert(packet.end(), text.begin(), text.end());
+  packet.push_back(0xc3);
+  packet.push_back(0x50);
+  return packet;
+}
+
+Bytes opaque(std::size_t size, std::uint8_t seed) {
+  Bytes bytes(size);
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(seed * 31 + i * 7);
+  bytes[0] = 0x90;
+  return bytes;
+}
+
+TEST(FlowClassifierTest, DiscordVoiceOutsideItsAddressSpaceIsNamedByIpDiscovery) {
+  // A Discord voice server on a cloud address (not in lists/discord.txt): the IP discovery
+  // exchange names it, and nothing else would.
+  Harness harness(realCatalog());
+  const Endpoints voice{"192.168.1.42", 64837, "198.51.100.161", 50001};
+  flow::Flow& flow = harness.feed(udpFrame(voice, discordDiscovery(0x0001, "")), 20.0);
+  harness.feed(udpFrame(reverse(voice), discordDiscovery(0x0002, "203.0.113.7")), 20.03);
+  for (int i = 0; i < 30; ++i)
+    harness.feed(udpFrame(i % 2 ? reverse(voice) : voice, opaque(160, i)), 20.1 + i * 0.02);
+  const FlowFacts& facts = harness.finish(flow);
+  ASSERT_TRUE(facts.verdict.has_value());
+  EXPECT_EQ(facts.verdict->service->id, "discord");
+  EXPECT_EQ(facts.verdict->kind, UseKind::kCall);
+  const Evidence* shape = findEvidence(*facts.verdict, EvidenceField::kWireShape);
+  ASSERT_NE(shape, nullptr);
+  EXPECT_EQ(shape->ruleId, "discord.voice-wire");
+  EXPECT_EQ(shape->value, "discord-ip-discovery");
+}
+
+TEST(FlowClassifierTest, DnscryptOnTheDnsPortIsEncryptedDnsNotALookup) {
+  // Port 53 flows are look-ups and never attributed, except when their bytes are DNSCrypt's: the
+  // device's names are then hidden from the clinic resolver.
+  Harness harness(realCatalog());
+  const Endpoints resolver{"192.168.1.42", 46858, "198.51.100.36", 53};
+  Bytes query = opaque(520, 3);
+  Bytes answer = {'r', '6', 'f', 'n', 'v', 'W', 'j', '8'};
+  answer.resize(240, 0x5a);
+  flow::Flow& flow = harness.feed(udpFrame(resolver, query), 30.0);
+  harness.feed(udpFrame(reverse(resolver), answer), 30.05);
+  const FlowFacts& facts = harness.finish(flow);
+  ASSERT_TRUE(facts.verdict.has_value());
+  EXPECT_EQ(facts.verdict->service->id, "encrypted-dns");
+  const Evidence* shape = findEvidence(*facts.verdict, EvidenceField::kWireShape);
+  ASSERT_NE(shape, nullptr);
+  EXPECT_EQ(shape->value, "dnscrypt-response");
+}
+
+TEST(FlowClassifierTest, WireShapesAreLookedForInTheFirstPayloadsOnly) {
+  // The same answer late in a long flow is not DNSCrypt's opening: it is not looked for there.
+  Harness harness(realCatalog());
+  const Endpoints other{"192.168.1.42", 40000, "198.51.100.36", 9000};
+  flow::Flow& flow = harness.feed(udpFrame(other, opaque(100, 1)), 40.0);
+  for (int i = 0; i < 8; ++i) harness.feed(udpFrame(reverse(other), opaque(100, i)), 40.1 + i * 0.1);
+  Bytes answer = {'r', '6', 'f', 'n', 'v', 'W', 'j', '8'};
+  answer.resize(240, 0x5a);
+  harness.feed(udpFrame(reverse(other), answer), 41.0);
+  const FlowFacts& facts = harness.finish(flow);
+  EXPECT_EQ(facts.wireShapes, 0u);
+  EXPECT_FALSE(facts.verdict.has_value());
+}
 
 }  // namespace
 }  // namespace baawatch::classify

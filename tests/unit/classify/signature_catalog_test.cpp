@@ -151,12 +151,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadRuleCase{"NoMatchFamily", "  - id: chat.none\n    reason: \"r\"\n    source: \"s\"\n",
                     "10:5: rules[0]: a rule needs exactly one match family (names/exact_names, "
-                    "ip_ranges/ip_list or ndpi); found none"},
+                    "ip_ranges/ip_list, ndpi or wire); found none"},
         BadRuleCase{"TwoMatchFamilies",
                     "  - id: chat.two\n    names: [a.example]\n    ndpi: [Signal]\n"
                     "    reason: \"r\"\n    source: \"s\"\n",
                     "10:5: rules[0]: a rule needs exactly one match family (names/exact_names, "
-                    "ip_ranges/ip_list or ndpi); found names and ndpi"},
+                    "ip_ranges/ip_list, ndpi or wire); found names and ndpi"},
         BadRuleCase{"BadCidr",
                     "  - id: chat.ip\n    ip_ranges: [\"192.0.2.0/24\", \"10.0.0.0/33\"]\n"
                     "    reason: \"r\"\n    source: \"s\"\n",
@@ -188,7 +188,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "12:5: rules[0].sni: unknown key 'sni' (expected one of: id, names, "
                     "exact_names, name_patterns, ip_ranges, ip_list, ndpi, protocol, ports, "
                     "except_ip_ranges, except_ip_list, kind, confidence, reason, source, "
-                    "behaviour_only, caveat)"},
+                    "behaviour_only, caveat, wire)"},
         BadRuleCase{"DuplicateRuleId", kNamesRule + kNamesRule,
                     "14:9: rules[1].id: duplicate rule id 'chat.names' (first defined in {file})"},
         BadRuleCase{"RuleIdWithoutServicePrefix",
@@ -208,6 +208,17 @@ INSTANTIATE_TEST_SUITE_P(
                     "  - id: chat.names\n    names: [chat.example]\n    kind: video\n"
                     "    reason: \"r\"\n    source: \"s\"\n",
                     "12:11: rules[0].kind: 'video' is not one of: call, messaging, web, presence"},
+        BadRuleCase{"UnknownWireShape",
+                    "  - id: chat.wire\n    wire: [discord-ip-discovery, skype-hello]\n"
+                    "    reason: \"r\"\n    source: \"s\"\n",
+                    "11:34: rules[0].wire[1]: 'skype-hello' is not a wire shape baawatch "
+                    "recognises (discord-ip-discovery, discord-latency-ping, dnscrypt-response, "
+                    "tailscale-disco, whatsapp-chat-prologue, zoom-p2p-hello)"},
+        BadRuleCase{"WireAndAddresses",
+                    "  - id: chat.wire\n    wire: [dnscrypt-response]\n"
+                    "    ip_ranges: [\"192.0.2.0/24\"]\n    reason: \"r\"\n    source: \"s\"\n",
+                    "10:5: rules[0]: a rule needs exactly one match family (names/exact_names, "
+                    "ip_ranges/ip_list, ndpi or wire); found addresses and wire"},
         BadRuleCase{"WildcardName",
                     "  - id: chat.names\n    names: [\"*.chat.example\"]\n    reason: \"r\"\n"
                     "    source: \"s\"\n",

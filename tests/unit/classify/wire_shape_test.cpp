@@ -1,0 +1,146 @@
+#include "baawatch/classify/wire_shape.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace baawatch::classify {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+std::uint32_t bit(WireShape shape) { return 1u << static_cast<unsigned>(shape); }
+
+std::uint32_t udp(const Bytes& payload, bool fromServer = false, bool first = true) {
+  return recogniseWireShapes(payload, WireTransport::kUdp, fromServer, first);
+}
+std::uint32_t tcp(const Bytes& payload, bool fromServer = false, bool first = true) {
+  return recogniseWireShapes(payload, WireTransport::kTcp, fromServer, first);
+}
+
+// Discord IP discovery (Discord's voice documentation): type, length 70, SSRC, 64-byte address
+// text NUL-padded, port.
+Bytes discordDiscovery(std::uint16_t type, const std::string& address) {
+  Bytes packet = {static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type), 0x00,
+                  0x46, 0x00, 0x02, 0x4b, 0x18};
+  Bytes text(64, 0);
+  std::memcpy(text.data(), address.data(), address.size());
+  packet.insert(packet.end(), text.begin(), text.end());
+  packet.push_back(0xc3);
+  packet.push_back(0x50);
+  return packet;
+}
+
+TEST(WireShape, NamesRoundTrip) {
+  for (WireShape shape : allWireShapes()) {
+    EXPECT_EQ(wireShapeNamed(toString(shape)), shape) << toString(shape);
+  }
+  EXPECT_EQ(allWireShapes().size(), kWireShapeCount);
+  EXPECT_FALSE(wireShapeNamed("stun").has_value());
+}
+
+TEST(WireShape, DiscordIpDiscoveryRequestAndAnswer) {
+  EXPECT_EQ(udp(discordDiscovery(0x0001, "")), bit(WireShape::kDiscordIpDiscovery));
+  EXPECT_EQ(udp(discordDiscovery(0x0002, "203.0.113.7"), true),
+            bit(WireShape::kDiscordIpDiscovery));
+  EXPECT_EQ(udp(discordDiscovery(0x0002, "2001:db8::7"), true),
+            bit(WireShape::kDiscordIpDiscovery));
+}
+
+TEST(WireShape, DiscordIpDiscoveryLookAlikesAreRefused) {
+  Bytes wrongLength = discordDiscovery(0x0001, "");
+  wrongLength.push_back(0);
+  EXPECT_EQ(udp(wrongLength), 0u) << "75 bytes";
+  EXPECT_EQ(udp(discordDiscovery(0x0003, "")), 0u) << "type 3";
+  Bytes text = discordDiscovery(0x0002, "203.0.113.7");
+  text[8 + 20] = 'x';  // text after the NUL padding
+  EXPECT_EQ(udp(text, true), 0u);
+  Bytes binary = discordDiscovery(0x0002, "");
+  binary[8] = 0xfe;  // not address text
+  EXPECT_EQ(udp(binary, true), 0u);
+  // A STUN Binding request of the same first bytes carries the magic cookie and other lengths.
+  Bytes stun = {0x00, 0x01, 0x00, 0x46, 0x21, 0x12, 0xa4, 0x42};
+  stun.resize(90, 0x11);
+  EXPECT_EQ(udp(stun), 0u);
+  EXPECT_EQ(tcp(discordDiscovery(0x0001, "")), 0u) << "UDP only";
+}
+
+TEST(WireShape, DiscordLatencyPingIsEightBytes) {
+  EXPECT_EQ(udp({0x13, 0x37, 0xca, 0xfe, 0x00, 0x00, 0x00, 0x2a}),
+            bit(WireShape::kDiscordLatencyPing));
+  EXPECT_EQ(udp({0x13, 0x37, 0xca, 0xfe, 0x00, 0x00, 0x00, 0x2a, 0x00}), 0u);
+  EXPECT_EQ(udp({0x13, 0x37, 0xca, 0xff, 0x00, 0x00, 0x00, 0x2a}), 0u);
+}
+
+Bytes dnscryptAnswer(std::size_t encrypted) {
+  Bytes answer = {'r', '6', 'f', 'n', 'v', 'W', 'j', '8'};
+  answer.resize(8 + 24 + encrypted, 0x5a);
+  return answer;
+}
+
+TEST(WireShape, DnscryptAnswerByItsResolverMagic) {
+  EXPECT_EQ(udp(dnscryptAnswer(64), true), bit(WireShape::kDnscryptResponse));
+  EXPECT_EQ(udp(dnscryptAnswer(64), false), 0u) << "the magic starts answers, not queries";
+  EXPECT_EQ(udp(dnscryptAnswer(8), true), 0u) << "too short for nonce and tag";
+  Bytes framed = {0x00, 0x00};
+  Bytes answer = dnscryptAnswer(64);
+  framed[1] = static_cast<std::uint8_t>(answer.size());
+  framed.insert(framed.end(), answer.begin(), answer.end());
+  EXPECT_EQ(tcp(framed, true, false), bit(WireShape::kDnscryptResponse));
+  framed[1] += 1;  // a length that does not fit
+  EXPECT_EQ(tcp(framed, true, false), 0u);
+}
+
+TEST(WireShape, TailscaleDiscoMagic) {
+  Bytes disco = {0x54, 0x53, 0xf0, 0x9f, 0x92, 0xac};
+  disco.resize(6 + 32 + 24 + 16, 0x33);
+  EXPECT_EQ(udp(disco), bit(WireShape::kTailscaleDisco));
+  disco.resize(40);
+  EXPECT_EQ(udp(disco), 0u) << "no room for key and nonce";
+}
+
+TEST(WireShape, WhatsappChatPrologueFirstClientBytesOnly) {
+  Bytes current = {'E', 'D', 0x00, 0x01, 0x00, 0x00, 0x04, 0x08, 0x00, 0x12};
+  Bytes older = {'E', 'D', 0x00, 0x01, 0x00, 0x00, 0x02, 0x08, 0x00, 0x12};
+  Bytes legacy = {'W', 'A', 0x01, 0x05, 0x00, 0x00};
+  EXPECT_EQ(tcp(current), bit(WireShape::kWhatsappChatPrologue));
+  EXPECT_EQ(tcp(older), bit(WireShape::kWhatsappChatPrologue));
+  EXPECT_EQ(tcp(legacy), bit(WireShape::kWhatsappChatPrologue));
+  EXPECT_EQ(tcp(current, true), 0u) << "the server does not send the prologue";
+  EXPECT_EQ(tcp(current, false, false), 0u) << "only the first bytes of the connection";
+  Bytes other = current;
+  other[6] = 0x03;
+  EXPECT_EQ(tcp(other), 0u);
+  EXPECT_EQ(udp(current), 0u);
+}
+
+TEST(WireShape, ZoomDirectLegHello) {
+  Bytes hello = {0x1f, 0x02, 0x01};
+  hello.resize(60, 0x41);
+  std::fill(hello.end() - 4, hello.end(), 0);
+  EXPECT_EQ(udp(hello), bit(WireShape::kZoomP2pHello));
+  EXPECT_EQ(udp(hello, false, false), 0u) << "the first packet of the leg only";
+  Bytes shortHello(hello.begin(), hello.begin() + 36);
+  std::fill(shortHello.end() - 4, shortHello.end(), 0);
+  EXPECT_EQ(udp(shortHello), 0u) << "36 bytes or fewer";
+  hello.back() = 1;
+  EXPECT_EQ(udp(hello), 0u) << "must end in four zero bytes";
+}
+
+TEST(WireShape, EmptyAndRandomPayloadsShowNothing) {
+  EXPECT_EQ(udp({}), 0u);
+  Bytes random(200);
+  std::uint32_t state = 12345;
+  for (auto& byte : random) {
+    state = state * 1103515245 + 12345;
+    byte = static_cast<std::uint8_t>(state >> 16);
+  }
+  EXPECT_EQ(udp(random), 0u);
+  EXPECT_EQ(udp(random, true), 0u);
+  EXPECT_EQ(tcp(random), 0u);
+}
+
+}  // namespace
+}  // namespace baawatch::classify
