@@ -12,6 +12,7 @@
 #include "baawatch/decode/packet_decoder.hpp"
 #include "baawatch/flow/flow_table.hpp"
 #include "unit/decode/hex_fixture.hpp"
+#include "unit/fixtures/frames.hpp"
 #include "unit/fixtures/temp_folder.hpp"
 
 namespace baawatch::classify {
@@ -21,157 +22,15 @@ using Bytes = std::vector<std::uint8_t>;
 using decode::testing::hexBytes;
 namespace tcp = decode::tcp_flags;
 
-// ---- Frames ---------------------------------------------------------------------------------
-// Ethernet II + IPv4 + UDP/TCP built field by field (RFC 791, 768, 793); the payloads (DNS,
-// TLS) are built from their RFC layouts below. The classifier sees them only after the real
-// decoder has read them, as in the daemon.
+// ---- Frames: tests/unit/fixtures/frames.hpp -------------------------------------------------
 
-void put16(Bytes& out, std::size_t value) {
-  out.push_back(static_cast<std::uint8_t>(value >> 8));
-  out.push_back(static_cast<std::uint8_t>(value));
-}
-
-Bytes v4(const std::string& text) {
-  auto address = IpAddress::parse(text);
-  EXPECT_TRUE(address && address->isV4()) << text;
-  std::uint32_t value = address ? address->v4() : 0;
-  return {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
-          static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
-}
-
-const Bytes kClientMac = hexBytes("3c 22 fb 12 34 56");
-const Bytes kRouterMac = hexBytes("00 11 22 33 44 55");
-
-struct Endpoints {
-  std::string source;
-  std::uint16_t sourcePort;
-  std::string destination;
-  std::uint16_t destinationPort;
-};
-
-Bytes ipv4Frame(const Endpoints& e, std::uint8_t protocol, const Bytes& l4) {
-  const bool fromClient = e.source.rfind("192.168.", 0) == 0;
-  Bytes frame;
-  const Bytes& dstMac = fromClient ? kRouterMac : kClientMac;
-  const Bytes& srcMac = fromClient ? kClientMac : kRouterMac;
-  frame.insert(frame.end(), dstMac.begin(), dstMac.end());
-  frame.insert(frame.end(), srcMac.begin(), srcMac.end());
-  put16(frame, 0x0800);
-  Bytes ip = {0x45, 0x00};
-  put16(ip, 20 + l4.size());
-  put16(ip, 0x1234);  // identification
-  put16(ip, 0x4000);  // DF, offset 0
-  ip.push_back(64);
-  ip.push_back(protocol);
-  put16(ip, 0);  // checksum, filled below
-  for (const Bytes& address : {v4(e.source), v4(e.destination)})
-    ip.insert(ip.end(), address.begin(), address.end());
-  std::uint32_t sum = 0;
-  for (std::size_t i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  ip[10] = static_cast<std::uint8_t>(~sum >> 8);
-  ip[11] = static_cast<std::uint8_t>(~sum);
-  frame.insert(frame.end(), ip.begin(), ip.end());
-  frame.insert(frame.end(), l4.begin(), l4.end());
-  return frame;
-}
-
-Bytes udpFrame(const Endpoints& e, const Bytes& payload) {
-  Bytes udp;
-  put16(udp, e.sourcePort);
-  put16(udp, e.destinationPort);
-  put16(udp, 8 + payload.size());
-  put16(udp, 0);  // no checksum (allowed for IPv4)
-  udp.insert(udp.end(), payload.begin(), payload.end());
-  return ipv4Frame(e, 17, udp);
-}
-
-Bytes tcpFrame(const Endpoints& e, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
-               const Bytes& payload = {}) {
-  Bytes segment;
-  put16(segment, e.sourcePort);
-  put16(segment, e.destinationPort);
-  for (std::uint32_t word : {seq, ack}) {
-    put16(segment, word >> 16);
-    put16(segment, word & 0xffff);
-  }
-  segment.push_back(0x50);  // data offset 5
-  segment.push_back(flags);
-  put16(segment, 65535);  // window
-  put16(segment, 0);      // checksum
-  put16(segment, 0);      // urgent pointer
-  segment.insert(segment.end(), payload.begin(), payload.end());
-  return ipv4Frame(e, 6, segment);
-}
-
-Endpoints reverse(const Endpoints& e) {
-  return {e.destination, e.destinationPort, e.source, e.sourcePort};
-}
-
-Bytes dnsName(const std::string& name) {
-  Bytes out;
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    std::size_t dot = name.find('.', start);
-    if (dot == std::string::npos) dot = name.size();
-    out.push_back(static_cast<std::uint8_t>(dot - start));
-    out.insert(out.end(), name.begin() + start, name.begin() + dot);
-    start = dot + 1;
-  }
-  out.push_back(0);
-  return out;
-}
-
-// RFC 1035 §4.1: a query for `name` A IN, or its response with one A record (ttl 300) for
-// `address` whose owner name points back at the question (offset 12).
-Bytes dnsMessage(const std::string& name, const std::string& address, bool response) {
-  Bytes out = hexBytes(response ? "ab cd 81 80 00 01 00 01 00 00 00 00"
-                                : "ab cd 01 00 00 01 00 00 00 00 00 00");
-  Bytes question = dnsName(name);
-  out.insert(out.end(), question.begin(), question.end());
-  put16(out, 1);  // A
-  put16(out, 1);  // IN
-  if (response) {
-    Bytes answer = hexBytes("c0 0c 00 01 00 01 00 00 01 2c 00 04");
-    Bytes a = v4(address);
-    answer.insert(answer.end(), a.begin(), a.end());
-    out.insert(out.end(), answer.begin(), answer.end());
-  }
-  return out;
-}
-
-// RFC 8446 §4.1.2 ClientHello in one TLS record: SNI `serverName`, ALPN h2, and ECH (0xfe0d,
-// four opaque bytes) when asked for.
-Bytes clientHello(const std::string& serverName, bool offerEch) {
-  Bytes extensions;
-  Bytes sni;
-  put16(sni, serverName.size() + 3);
-  sni.push_back(0);  // host_name
-  put16(sni, serverName.size());
-  sni.insert(sni.end(), serverName.begin(), serverName.end());
-  put16(extensions, 0x0000);
-  put16(extensions, sni.size());
-  extensions.insert(extensions.end(), sni.begin(), sni.end());
-  Bytes alpn = hexBytes("00 10 00 05 00 03 02 68 32");
-  extensions.insert(extensions.end(), alpn.begin(), alpn.end());
-  if (offerEch) {
-    Bytes ech = hexBytes("fe 0d 00 04 00 01 02 03");
-    extensions.insert(extensions.end(), ech.begin(), ech.end());
-  }
-  Bytes body = hexBytes("03 03");
-  for (int i = 0; i < 32; ++i) body.push_back(static_cast<std::uint8_t>(i));  // random
-  Bytes rest = hexBytes("00 00 02 13 01 01 00");  // no session id, one suite, null compression
-  body.insert(body.end(), rest.begin(), rest.end());
-  put16(body, extensions.size());
-  body.insert(body.end(), extensions.begin(), extensions.end());
-  Bytes handshake = {0x01, 0x00};
-  put16(handshake, body.size());
-  handshake.insert(handshake.end(), body.begin(), body.end());
-  Bytes record = {0x16, 0x03, 0x01};
-  put16(record, handshake.size());
-  record.insert(record.end(), handshake.begin(), handshake.end());
-  return record;
-}
+using baawatch::testing::frames::clientHello;
+using baawatch::testing::frames::discordIpDiscovery;
+using baawatch::testing::frames::dnsMessage;
+using baawatch::testing::frames::Endpoints;
+using baawatch::testing::frames::reverse;
+using baawatch::testing::frames::tcpFrame;
+using baawatch::testing::frames::udpFrame;
 
 // ---- Catalogs -------------------------------------------------------------------------------
 
@@ -547,18 +406,6 @@ INSTANTIATE_TEST_SUITE_P(Directions, DnsFlowTest,
 
 // ---- Wire shapes ----------------------------------------------------------------------------
 
-// Discord voice IP discovery (74 bytes: type, length 70, SSRC, address text, port).
-Bytes discordDiscovery(std::uint16_t type, const std::string& address) {
-  Bytes packet = {static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type), 0x00,
-                  0x46, 0x00, 0x02, 0x4b, 0x18};
-  Bytes text(64, 0);
-  std::copy(address.begin(), address.end(), text.begin());
-  packet.insert(packet.end(), text.begin(), text.end());
-  packet.push_back(0xc3);
-  packet.push_back(0x50);
-  return packet;
-}
-
 Bytes opaque(std::size_t size, std::uint8_t seed) {
   Bytes bytes(size);
   for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(seed * 31 + i * 7);
@@ -571,8 +418,8 @@ TEST(FlowClassifierTest, DiscordVoiceOutsideItsAddressSpaceIsNamedByIpDiscovery)
   // exchange names it, and nothing else would.
   Harness harness(realCatalog());
   const Endpoints voice{"192.168.1.42", 64837, "198.51.100.161", 50001};
-  flow::Flow& flow = harness.feed(udpFrame(voice, discordDiscovery(0x0001, "")), 20.0);
-  harness.feed(udpFrame(reverse(voice), discordDiscovery(0x0002, "203.0.113.7")), 20.03);
+  flow::Flow& flow = harness.feed(udpFrame(voice, discordIpDiscovery(0x0001, "")), 20.0);
+  harness.feed(udpFrame(reverse(voice), discordIpDiscovery(0x0002, "203.0.113.7")), 20.03);
   for (int i = 0; i < 30; ++i)
     harness.feed(udpFrame(i % 2 ? reverse(voice) : voice, opaque(160, i)), 20.1 + i * 0.02);
   const FlowFacts& facts = harness.finish(flow);

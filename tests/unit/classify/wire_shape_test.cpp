@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "unit/fixtures/frames.hpp"
+
 namespace baawatch::classify {
 namespace {
 
@@ -20,17 +22,8 @@ std::uint32_t tcp(const Bytes& payload, bool fromServer = false, bool first = tr
   return recogniseWireShapes(payload, WireTransport::kTcp, fromServer, first);
 }
 
-// Discord IP discovery (Discord's voice documentation): type, length 70, SSRC, 64-byte address
-// text NUL-padded, port.
 Bytes discordDiscovery(std::uint16_t type, const std::string& address) {
-  Bytes packet = {static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type), 0x00,
-                  0x46, 0x00, 0x02, 0x4b, 0x18};
-  Bytes text(64, 0);
-  std::memcpy(text.data(), address.data(), address.size());
-  packet.insert(packet.end(), text.begin(), text.end());
-  packet.push_back(0xc3);
-  packet.push_back(0x50);
-  return packet;
+  return baawatch::testing::frames::discordIpDiscovery(type, address);
 }
 
 TEST(WireShape, NamesRoundTrip) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "unit/decode/hex_fixture.hpp"
+#include "unit/fixtures/frames.hpp"
 #include "baawatch/classify/signature.hpp"
 #include "baawatch/decode/packet.hpp"
 #include "baawatch/policy/policy.hpp"
@@ -30,97 +31,24 @@ class MemorySink : public sink::RecordSink {
   int flushes = 0;
 };
 
-// ---- Frames (Ethernet II, IPv4, UDP/TCP; RFC 791, 768, 793) -----------------------------------
+// ---- Frames: tests/unit/fixtures/frames.hpp -------------------------------------------------
 
-void put16(Bytes& out, std::size_t value) {
-  out.push_back(static_cast<std::uint8_t>(value >> 8));
-  out.push_back(static_cast<std::uint8_t>(value));
-}
+using baawatch::testing::frames::append;
+using baawatch::testing::frames::put16;
+using baawatch::testing::frames::Endpoints;
+using baawatch::testing::frames::reverse;
+using baawatch::testing::frames::tcpFrame;
+using baawatch::testing::frames::udpFrame;
+using baawatch::testing::frames::v4;
 
-void append(Bytes& out, const Bytes& more) { out.insert(out.end(), more.begin(), more.end()); }
-
-Bytes v4(const std::string& text) {
-  auto address = IpAddress::parse(text);
-  EXPECT_TRUE(address && address->isV4()) << text;
-  std::uint32_t value = address ? address->v4() : 0;
-  return {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
-          static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
-}
-
-const Bytes kPhoneMac = hexBytes("3c 22 fb 12 34 56");
-const Bytes kRouterMac = hexBytes("00 11 22 33 44 55");
+const Bytes kPhoneMac = baawatch::testing::frames::kDeviceMac;
 const Bytes kBroadcastMac = hexBytes("ff ff ff ff ff ff");
-const std::string kPhone = "192.168.1.42";
+const std::string kPhone = baawatch::testing::frames::kDeviceIp;
 const std::string kResolver = "192.168.1.1";
 const std::string kMeta = "157.240.1.53";
 const std::string kHostName = "Dr-Lee-iPhone";
 // Bytes only a payload holds: they must never reach a record.
 const std::string kMarker = "PAYLOAD-MARKER-7f3a9c";
-
-struct Endpoints {
-  std::string source;
-  std::uint16_t sourcePort;
-  std::string destination;
-  std::uint16_t destinationPort;
-};
-
-Endpoints reverse(const Endpoints& e) {
-  return {e.destination, e.destinationPort, e.source, e.sourcePort};
-}
-
-Bytes ipv4Frame(const Endpoints& e, std::uint8_t protocol, const Bytes& l4,
-                const Bytes* destinationMac = nullptr) {
-  const bool fromPhone = e.source == kPhone || e.source == "0.0.0.0";
-  Bytes frame;
-  append(frame, destinationMac != nullptr ? *destinationMac : (fromPhone ? kRouterMac : kPhoneMac));
-  append(frame, fromPhone ? kPhoneMac : kRouterMac);
-  put16(frame, 0x0800);
-  Bytes ip = {0x45, 0x00};
-  put16(ip, 20 + l4.size());
-  put16(ip, 0x1234);
-  put16(ip, 0x4000);
-  ip.push_back(64);
-  ip.push_back(protocol);
-  put16(ip, 0);
-  append(ip, v4(e.source));
-  append(ip, v4(e.destination));
-  std::uint32_t sum = 0;
-  for (std::size_t i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  ip[10] = static_cast<std::uint8_t>(~sum >> 8);
-  ip[11] = static_cast<std::uint8_t>(~sum);
-  append(frame, ip);
-  append(frame, l4);
-  return frame;
-}
-
-Bytes udpFrame(const Endpoints& e, const Bytes& payload, const Bytes* destinationMac = nullptr) {
-  Bytes udp;
-  put16(udp, e.sourcePort);
-  put16(udp, e.destinationPort);
-  put16(udp, 8 + payload.size());
-  put16(udp, 0);
-  append(udp, payload);
-  return ipv4Frame(e, 17, udp, destinationMac);
-}
-
-Bytes tcpFrame(const Endpoints& e, std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
-               const Bytes& payload = {}) {
-  Bytes segment;
-  put16(segment, e.sourcePort);
-  put16(segment, e.destinationPort);
-  for (std::uint32_t word : {seq, ack}) {
-    put16(segment, word >> 16);
-    put16(segment, word & 0xffff);
-  }
-  segment.push_back(0x50);
-  segment.push_back(flags);
-  put16(segment, 65535);
-  put16(segment, 0);
-  put16(segment, 0);
-  append(segment, payload);
-  return ipv4Frame(e, 6, segment);
-}
 
 // RFC 2131 BOOTREQUEST from the phone: DHCPREQUEST for kPhone with option 12 = kHostName.
 Bytes dhcpRequest() {
@@ -137,57 +65,13 @@ Bytes dhcpRequest() {
   return udpFrame({"0.0.0.0", 68, "255.255.255.255", 67}, message, &kBroadcastMac);
 }
 
-Bytes dnsName(const std::string& name) {
-  Bytes out;
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    std::size_t dot = name.find('.', start);
-    if (dot == std::string::npos) dot = name.size();
-    out.push_back(static_cast<std::uint8_t>(dot - start));
-    out.insert(out.end(), name.begin() + start, name.begin() + dot);
-    start = dot + 1;
-  }
-  out.push_back(0);
-  return out;
-}
-
-// RFC 1035 §4.1: query for g.whatsapp.net A, or the response with A kMeta (ttl 300).
+// A query for g.whatsapp.net A, or the response with A kMeta (ttl 300).
 Bytes dnsMessage(bool response) {
-  Bytes out = hexBytes(response ? "ab cd 81 80 00 01 00 01 00 00 00 00"
-                                : "ab cd 01 00 00 01 00 00 00 00 00 00");
-  append(out, dnsName("g.whatsapp.net"));
-  append(out, hexBytes("00 01 00 01"));
-  if (response) {
-    append(out, hexBytes("c0 0c 00 01 00 01 00 00 01 2c 00 04"));
-    append(out, v4(kMeta));
-  }
-  return out;
+  return baawatch::testing::frames::dnsMessage("g.whatsapp.net", kMeta, response);
 }
 
-// RFC 8446 §4.1.2 ClientHello, one record, SNI `name`.
 Bytes clientHello(const std::string& name = "g.whatsapp.net") {
-  Bytes sni;
-  put16(sni, name.size() + 3);
-  sni.push_back(0);
-  put16(sni, name.size());
-  sni.insert(sni.end(), name.begin(), name.end());
-  Bytes extensions;
-  put16(extensions, 0);
-  put16(extensions, sni.size());
-  append(extensions, sni);
-  append(extensions, hexBytes("00 10 00 05 00 03 02 68 32"));  // ALPN h2
-  Bytes body = hexBytes("03 03");
-  for (int i = 0; i < 32; ++i) body.push_back(static_cast<std::uint8_t>(0xa0 + i));
-  append(body, hexBytes("00 00 02 13 01 01 00"));
-  put16(body, extensions.size());
-  append(body, extensions);
-  Bytes handshake = {0x01, 0x00};
-  put16(handshake, body.size());
-  append(handshake, body);
-  Bytes record = {0x16, 0x03, 0x01};
-  put16(record, handshake.size());
-  append(record, handshake);
-  return record;
+  return baawatch::testing::frames::clientHello(name);
 }
 
 // A TLS application-data record whose "ciphertext" is the marker, repeated.
