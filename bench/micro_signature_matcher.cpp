@@ -3,9 +3,18 @@
 // names), and server-address look-ups that hit a service range or miss every range.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "baawatch/classify/signature_matcher.hpp"
 
@@ -90,6 +99,66 @@ void BM_MatchAddressMiss(benchmark::State& state) {
                          addressCase("2001:db8::1", L4Protocol::kTcp, 443)});
 }
 BENCHMARK(BM_MatchAddressMiss);
+
+// A catalog of the shipped rules plus one list of `count` random prefixes (IPv4 /12-/32, and one
+// in eight IPv6 /29-/64), written to a temporary folder: how look-up cost grows with the number
+// of prefixes, as a clinic that loads whole ASN route dumps would see.
+std::shared_ptr<const classify::SignatureCatalog> catalogWithPrefixes(int count) {
+  namespace fs = std::filesystem;
+  fs::path folder = fs::temp_directory_path() / fmt::format("baawatch-bench-lpm-{}-{}", count, ::getpid());
+  fs::create_directories(folder / "services");
+  fs::create_directories(folder / "lists");
+  fs::copy(BAAWATCH_SOURCE_DIR "/signatures", folder,
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  std::mt19937 random(static_cast<std::uint32_t>(count));
+  {
+    std::ofstream list(folder / "lists/bench-prefixes.txt");
+    list << "# synthetic prefixes for the look-up benchmark\n";
+    for (int i = 0; i < count; ++i) {
+      if (i % 8 == 7) {
+        int length = 29 + static_cast<int>(random() % 36);
+        list << fmt::format("2a0{:x}:{:x}:{:x}:{:x}::/{}\n", random() % 16, random() % 65536,
+                            random() % 65536, random() % 65536, length);
+      } else {
+        int length = 12 + static_cast<int>(random() % 21);
+        std::uint32_t address = random() & (length == 32 ? ~0u : ~(~0u >> length));
+        list << fmt::format("{}.{}.{}.{}/{}\n", address >> 24, (address >> 16) & 255,
+                            (address >> 8) & 255, address & 255, length);
+      }
+    }
+  }
+  {
+    std::ofstream service(folder / "services/bench.yaml");
+    service << "id: bench\nname: Bench\nvendor: Bench\ncategory: messaging\n"
+               "baa: {status: none, statement: \"s\", source: \"s\"}\n"
+               "rules:\n  - id: bench.prefixes\n    ip_list: lists/bench-prefixes.txt\n"
+               "    reason: \"r\"\n    source: \"s\"\n";
+  }
+  auto catalog = std::make_shared<const classify::SignatureCatalog>(
+      classify::loadSignatureCatalog(folder.string()));
+  fs::remove_all(folder);
+  return catalog;
+}
+
+// Random server addresses (most miss every range, as most servers do) against the shipped rules
+// plus state.range(0) prefixes.
+void BM_MatchAddressWithPrefixes(benchmark::State& state) {
+  const classify::SignatureMatcher instance(catalogWithPrefixes(static_cast<int>(state.range(0))));
+  std::mt19937 random(42);
+  std::vector<IpAddress> servers;
+  for (int i = 0; i < 4096; ++i) servers.push_back(IpAddress::fromV4(static_cast<std::uint32_t>(random())));
+  std::size_t matches = 0;
+  std::size_t next = 0;
+  for (auto _ : state) {
+    auto found = instance.matchAddress(servers[next++ % servers.size()], L4Protocol::kUdp, 50000);
+    matches += found.size();
+    benchmark::DoNotOptimize(found);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["matches_per_call"] =
+      static_cast<double>(matches) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_MatchAddressWithPrefixes)->Arg(1000)->Arg(10000)->Arg(50000);
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 #pragma once
 // Matches flow facts against the signature catalog. Built once per snapshot; lookups are
 // read-only and thread-safe. Name rules use a hash of exact names and of every suffix;
-// IP rules a sorted range list per family.
+// IP rules a partition of each family's address space into intervals (one binary search).
 #include <cstdint>
 #include <memory>
 #include <string_view>
