@@ -190,7 +190,28 @@ class CatalogLoader {
   CatalogLoader(std::string folder, std::vector<DetectorNeeds> needs)
       : folder_(std::move(folder)), ndpiNames_(ndpiProtocolNames()), needs_(std::move(needs)) {}
 
-  SignatureCatalog load() {
+  // Every file is checked, and within a file every rule, even after one failed: `errors` gets
+  // them all. The catalog holds the files that loaded whole.
+  PartialSignatureCatalog load(ConfigErrorCollector& errors) {
+    PartialSignatureCatalog result;
+    std::vector<fs::path> files;
+    if (!errors.attempt([&] { files = serviceFiles(); })) return result;
+    result.folderRead = true;
+    for (const fs::path& file : files) {
+      bool loaded = errors.attempt([&] {
+        std::string text = readWholeFile(file.string());
+        hashed_["services/" + file.filename().string()] = text;
+        result.catalog.services.push_back(
+            loadService(yaml::loadString(text, file.string()), file.stem().string()));
+      });
+      if (!loaded) result.failedServices.insert(file.stem().string());
+    }
+    result.catalog.version = contentHash(hashed_);
+    return result;
+  }
+
+ private:
+  std::vector<fs::path> serviceFiles() const {
     fs::path servicesFolder = fs::path(folder_) / "services";
     std::error_code error;
     if (!fs::is_directory(folder_, error)) {
@@ -214,61 +235,77 @@ class CatalogLoader {
                         "no service files (*.yaml) found");
     }
     std::sort(files.begin(), files.end());
-
-    SignatureCatalog catalog;
-    for (const fs::path& file : files) {
-      std::string text = readWholeFile(file.string());
-      hashed_["services/" + file.filename().string()] = text;
-      catalog.services.push_back(
-          loadService(yaml::loadString(text, file.string()), file.stem().string()));
-    }
-    catalog.version = contentHash(hashed_);
-    return catalog;
+    return files;
   }
 
- private:
+  // The id comes first: every rule id is checked against it. After that the fields, each rule
+  // and the thresholds are independent, and all their errors are reported together; the checks
+  // of what detectors need run only on a file whose rules and thresholds all loaded, so that a
+  // broken rule is not reported a second time as a missing one.
   ServiceSignature loadService(const yaml::Node& root, const std::string& stem) {
     root.requireMap();
-    root.allowOnlyKeys({"id", "name", "vendor", "category", "baa", "rules", "behaviour"});
+    ConfigErrorCollector errors;
+    errors.attempt([&] {
+      root.allowOnlyKeys({"id", "name", "vendor", "category", "baa", "rules", "behaviour"});
+    });
     ServiceSignature service;
     service.file = root.file();
 
-    yaml::Node id = root.child("id");
-    service.id = id.asString();
-    if (!isServiceId(service.id)) {
-      id.fail(
-          fmt::format("'{}' is not a service id (lower-case letters, digits and '-')", service.id));
-    }
-    if (service.id != stem) {
-      id.fail(fmt::format("'{}' must equal the file name '{}'", service.id, stem));
-    }
-    if (!serviceIds_.insert(service.id).second) {
-      id.fail(fmt::format("duplicate service id '{}'", service.id));
-    }
-    service.name = requiredText(root, "name");
-    service.vendor = requiredText(root, "vendor");
-    service.category = parseChoice<Category>(root.child("category"),
-                                             {{"video", Category::kVideo},
-                                              {"messaging", Category::kMessaging},
-                                              {"presence", Category::kPresence},
-                                              {"visibility-loss", Category::kVisibilityLoss}});
+    bool idLoaded = errors.attempt([&] {
+      yaml::Node id = root.child("id");
+      service.id = id.asString();
+      if (!isServiceId(service.id)) {
+        id.fail(fmt::format("'{}' is not a service id (lower-case letters, digits and '-')",
+                            service.id));
+      }
+      if (service.id != stem) {
+        id.fail(fmt::format("'{}' must equal the file name '{}'", service.id, stem));
+      }
+      if (!serviceIds_.insert(service.id).second) {
+        id.fail(fmt::format("duplicate service id '{}'", service.id));
+      }
+    });
+    if (!idLoaded) errors.throwIfAny();
+    errors.attempt([&] { service.name = requiredText(root, "name"); });
+    errors.attempt([&] { service.vendor = requiredText(root, "vendor"); });
+    errors.attempt([&] {
+      service.category = parseChoice<Category>(root.child("category"),
+                                               {{"video", Category::kVideo},
+                                                {"messaging", Category::kMessaging},
+                                                {"presence", Category::kPresence},
+                                                {"visibility-loss", Category::kVisibilityLoss}});
+    });
 
-    yaml::Node baa = root.child("baa");
-    baa.requireMap();
-    baa.allowOnlyKeys({"status", "statement", "source"});
-    service.baaStatus = parseChoice<BaaStatus>(
-        baa.child("status"), {{"none", BaaStatus::kNone}, {"available", BaaStatus::kAvailable}});
-    service.baaStatement = requiredText(baa, "statement");
-    service.baaSource = requiredText(baa, "source");
+    errors.attempt([&] {
+      yaml::Node baa = root.child("baa");
+      baa.requireMap();
+      errors.attempt([&] { baa.allowOnlyKeys({"status", "statement", "source"}); });
+      errors.attempt([&] {
+        service.baaStatus = parseChoice<BaaStatus>(
+            baa.child("status"), {{"none", BaaStatus::kNone}, {"available", BaaStatus::kAvailable}});
+      });
+      errors.attempt([&] { service.baaStatement = requiredText(baa, "statement"); });
+      errors.attempt([&] { service.baaSource = requiredText(baa, "source"); });
+    });
 
-    yaml::Node rules = nonEmptyList(root, "rules");
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-      service.rules.push_back(loadRule(rules.at(i), service.id));
+    bool rulesLoaded = errors.attempt([&] {
+      yaml::Node rules = nonEmptyList(root, "rules");
+      ConfigErrorCollector ruleErrors;
+      for (std::size_t i = 0; i < rules.size(); ++i) {
+        ruleErrors.attempt([&] { service.rules.push_back(loadRule(rules.at(i), service.id)); });
+      }
+      ruleErrors.throwIfAny();
+      checkNeededRules(rules, service);
+    });
+    bool behaviourLoaded = errors.attempt([&] {
+      if (root.has("behaviour")) loadBehaviour(root.child("behaviour"), service);
+    });
+    if (rulesLoaded && behaviourLoaded) {
+      errors.attempt([&] {
+        checkNeededThresholds(root.has("behaviour") ? root.child("behaviour") : root, service);
+      });
     }
-
-    checkNeededRules(rules, service);
-    if (root.has("behaviour")) loadBehaviour(root.child("behaviour"), service);
-    checkNeededThresholds(root.has("behaviour") ? root.child("behaviour") : root, service);
+    errors.throwIfAny();
     return service;
   }
 
@@ -632,12 +669,20 @@ const ServiceSignature* SignatureCatalog::find(std::string_view serviceId) const
 }
 
 SignatureCatalog loadSignatureCatalog(const std::string& folder) {
-  return CatalogLoader(folder, builtInDetectorNeeds()).load();
+  return loadSignatureCatalog(folder, builtInDetectorNeeds());
 }
 
 SignatureCatalog loadSignatureCatalog(const std::string& folder,
                                       std::vector<DetectorNeeds> needs) {
-  return CatalogLoader(folder, std::move(needs)).load();
+  ConfigErrorCollector errors;
+  PartialSignatureCatalog loaded = CatalogLoader(folder, std::move(needs)).load(errors);
+  errors.throwIfAny();
+  return std::move(loaded.catalog);
+}
+
+PartialSignatureCatalog loadSignatureCatalog(const std::string& folder,
+                                             ConfigErrorCollector& errors) {
+  return CatalogLoader(folder, builtInDetectorNeeds()).load(errors);
 }
 
 }  // namespace baawatch::classify

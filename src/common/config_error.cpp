@@ -15,6 +15,15 @@ std::string describe(const SourceLocation& where, const std::string& field,
   return text;
 }
 
+std::string joined(const std::vector<ConfigError>& errors) {
+  std::string text;
+  for (const ConfigError& error : errors) {
+    if (!text.empty()) text += '\n';
+    text += error.what();
+  }
+  return text;
+}
+
 }  // namespace
 
 ConfigError::ConfigError(SourceLocation where, std::string field, std::string why)
@@ -22,5 +31,15 @@ ConfigError::ConfigError(SourceLocation where, std::string field, std::string wh
       where_(std::move(where)),
       field_(std::move(field)),
       why_(std::move(why)) {}
+
+ConfigError::ConfigError(const ConfigError& first, const std::string& what)
+    : std::runtime_error(what), where_(first.where_), field_(first.field_), why_(first.why_) {}
+
+ConfigErrorList::ConfigErrorList(std::vector<ConfigError> errors)
+    : ConfigError(errors.at(0), joined(errors)), errors_(std::move(errors)) {}
+
+void ConfigErrorCollector::throwIfAny() const {
+  if (!errors_.empty()) throw ConfigErrorList(errors_);
+}
 
 }  // namespace baawatch

@@ -85,26 +85,31 @@ std::size_t Node::size() const {
 
 void Node::allowOnlyKeys(std::initializer_list<std::string_view> allowed) const {
   requireMap();
+  // Every bad key is named, not only the first: they are independent edits.
+  ConfigErrorCollector errors;
   std::set<std::string> seen;
   for (const auto& entry : node_) {
-    Node key(entry.first, file_, path_);
-    if (!entry.first.IsScalar()) key.fail("map keys must be plain names");
-    const std::string& name = entry.first.Scalar();
-    Node named(entry.first, file_, childPath(path_, name));
-    bool known = false;
-    for (std::string_view candidate : allowed) known = known || candidate == name;
-    if (!known) {
-      std::string list;
-      for (std::string_view candidate : allowed) {
-        list += list.empty() ? "" : ", ";
-        list += candidate;
+    errors.attempt([&] {
+      Node key(entry.first, file_, path_);
+      if (!entry.first.IsScalar()) key.fail("map keys must be plain names");
+      const std::string& name = entry.first.Scalar();
+      Node named(entry.first, file_, childPath(path_, name));
+      bool known = false;
+      for (std::string_view candidate : allowed) known = known || candidate == name;
+      if (!known) {
+        std::string list;
+        for (std::string_view candidate : allowed) {
+          list += list.empty() ? "" : ", ";
+          list += candidate;
+        }
+        named.fail(fmt::format("unknown key '{}' (expected one of: {})", name, list));
       }
-      named.fail(fmt::format("unknown key '{}' (expected one of: {})", name, list));
-    }
-    // yaml-cpp keeps the first of two equal keys; a second one is almost always an edit gone
-    // wrong whose value would be ignored without a word.
-    if (!seen.insert(name).second) named.fail(fmt::format("duplicate key '{}'", name));
+      // yaml-cpp keeps the first of two equal keys; a second one is almost always an edit gone
+      // wrong whose value would be ignored without a word.
+      if (!seen.insert(name).second) named.fail(fmt::format("duplicate key '{}'", name));
+    });
   }
+  errors.throwIfAny();
 }
 
 void Node::requireMap() const {

@@ -139,7 +139,10 @@ int run(int argc, char** argv) {
   daemon::SnapshotRequest request{configFile, signaturesFolder, policyFile, argv[0]};
   daemon::SnapshotResult loaded = daemon::loadSnapshot(request);
   if (!loaded.errors.empty()) {
+    // Every error, each with its place: one edit per error, not one run per error.
     for (const auto& error : loaded.errors) std::cerr << error << "\n";
+    std::cerr << "baawatch: " << loaded.errors.size() << " configuration error"
+              << (loaded.errors.size() == 1 ? "" : "s") << "\n";
     return kExitUsage;
   }
   engine::Snapshot snapshot = std::move(*loaded.snapshot);

@@ -270,12 +270,17 @@ void assignSpoolFiles(const yaml::Node& root, Settings& settings) {
   }
 }
 
+// Each key of `output:` and each syslog destination is checked on its own: one bad destination
+// does not hide an error in the next.
 void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
-                OutputSettings& output) {
+                OutputSettings& output, ConfigErrorCollector& errors) {
   node.requireMap();
-  node.allowOnlyKeys({"json", "format", "flow_records", "counts_interval", "stats_interval",
-                      "encounter_gap", "syslog", "queue_capacity", "metrics_file"});
-  if (node.has("format")) {
+  errors.attempt([&] {
+    node.allowOnlyKeys({"json", "format", "flow_records", "counts_interval", "stats_interval",
+                        "encounter_gap", "syslog", "queue_capacity", "metrics_file"});
+  });
+  errors.attempt([&] {
+    if (!node.has("format")) return;
     yaml::Node format = node.child("format");
     const std::string text = format.asString();
     if (text == "json") {
@@ -285,23 +290,28 @@ void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
     } else {
       format.fail(fmt::format("'{}' is not an output format (json, ecs)", text));
     }
-  }
-  if (node.has("syslog")) {
+  });
+  errors.attempt([&] {
+    if (!node.has("syslog")) return;
     yaml::Node list = node.child("syslog");
     list.requireSequence();
     for (std::size_t i = 0; i < list.size(); ++i) {
-      output.syslog.push_back(loadSyslogDestination(list.at(i), folder));
+      errors.attempt(
+          [&] { output.syslog.push_back(loadSyslogDestination(list.at(i), folder)); });
     }
-  }
-  if (node.has("queue_capacity")) {
+  });
+  errors.attempt([&] {
+    if (!node.has("queue_capacity")) return;
     output.queueCapacity =
         static_cast<std::uint32_t>(node.child("queue_capacity").asInteger(16, 10000000));
-  }
-  if (node.has("json")) {
+  });
+  errors.attempt([&] {
+    if (!node.has("json")) return;
     yaml::Node json = node.child("json");
     output.jsonPath = json.asString() == "-" ? "-" : resolvePath(json, folder);
-  }
-  if (node.has("metrics_file")) {
+  });
+  errors.attempt([&] {
+    if (!node.has("metrics_file")) return;
     yaml::Node metrics = node.child("metrics_file");
     std::string path = resolvePath(metrics, folder);
     // node_exporter's textfile collector reads *.prom only: any other name would never be scraped.
@@ -310,17 +320,23 @@ void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
                                "only *.prom files)", metrics.asString()));
     }
     output.metricsFile = path;
-  }
-  output.flowRecords = node.boolOr("flow_records", output.flowRecords);
-  if (node.has("counts_interval")) {
-    output.countsInterval = positiveDuration(node.child("counts_interval"));
-  }
-  if (node.has("stats_interval")) {
-    output.statsInterval = node.child("stats_interval").asDurationSeconds();
-  }
-  if (node.has("encounter_gap")) {
-    output.encounterGap = node.child("encounter_gap").asDurationSeconds();
-  }
+  });
+  errors.attempt([&] { output.flowRecords = node.boolOr("flow_records", output.flowRecords); });
+  errors.attempt([&] {
+    if (node.has("counts_interval")) {
+      output.countsInterval = positiveDuration(node.child("counts_interval"));
+    }
+  });
+  errors.attempt([&] {
+    if (node.has("stats_interval")) {
+      output.statsInterval = node.child("stats_interval").asDurationSeconds();
+    }
+  });
+  errors.attempt([&] {
+    if (node.has("encounter_gap")) {
+      output.encounterGap = node.child("encounter_gap").asDurationSeconds();
+    }
+  });
 }
 
 void loadFlows(const yaml::Node& node, FlowSettings& flows) {
@@ -374,37 +390,79 @@ void loadDnsCache(const yaml::Node& node, classify::DnsCacheOptions& cache) {
 
 }  // namespace
 
-Settings loadSettings(const std::string& file) {
-  yaml::Node root = yaml::loadFile(file);
+Settings loadSettings(const std::string& file, ConfigErrorCollector& errors) {
   Settings settings;
   settings.file = file;
+  // emplace, not assignment: assigning a YAML::Node writes into the node it refers to.
+  std::optional<yaml::Node> loaded;
+  if (!errors.attempt([&] { loaded.emplace(yaml::loadFile(file)); })) return settings;
+  const yaml::Node& root = *loaded;
   // An empty file or one holding only comments is a valid "all defaults" config.
   if (root.raw().IsNull()) return settings;
-  root.requireMap();
-  root.allowOnlyKeys({"signatures", "policy", "sensor", "output", "flows", "dns_cache", "capture",
-                      "user", "state_directory", "workers"});
+  if (!errors.attempt([&] { root.requireMap(); })) return settings;
+  errors.attempt([&] {
+    root.allowOnlyKeys({"signatures", "policy", "sensor", "output", "flows", "dns_cache",
+                        "capture", "user", "state_directory", "workers"});
+  });
   std::filesystem::path folder = std::filesystem::path(file).parent_path();
 
-  if (root.has("signatures"))
-    settings.signaturesFolder = resolvePath(root.child("signatures"), folder);
-  if (root.has("policy")) settings.policyFile = resolvePath(root.child("policy"), folder);
-  if (root.has("sensor")) loadSensor(root.child("sensor"), settings.sensor);
-  if (root.has("output")) loadOutput(root.child("output"), folder, settings.output);
-  if (root.has("flows")) loadFlows(root.child("flows"), settings.flows);
-  if (root.has("dns_cache")) loadDnsCache(root.child("dns_cache"), settings.dnsCache);
-  if (root.has("capture")) loadCapture(root.child("capture"), settings.capture);
-  if (root.has("user")) {
+  // The keys do not depend on each other (but spool files, below): each is checked even when
+  // one before it failed.
+  errors.attempt([&] {
+    if (root.has("signatures"))
+      settings.signaturesFolder = resolvePath(root.child("signatures"), folder);
+  });
+  errors.attempt([&] {
+    if (root.has("policy")) settings.policyFile = resolvePath(root.child("policy"), folder);
+  });
+  errors.attempt([&] {
+    if (root.has("sensor")) loadSensor(root.child("sensor"), settings.sensor);
+  });
+  errors.attempt([&] {
+    if (root.has("output")) loadOutput(root.child("output"), folder, settings.output, errors);
+  });
+  errors.attempt([&] {
+    if (root.has("flows")) loadFlows(root.child("flows"), settings.flows);
+  });
+  errors.attempt([&] {
+    if (root.has("dns_cache")) loadDnsCache(root.child("dns_cache"), settings.dnsCache);
+  });
+  errors.attempt([&] {
+    if (root.has("capture")) loadCapture(root.child("capture"), settings.capture);
+  });
+  errors.attempt([&] {
+    if (!root.has("user")) return;
     yaml::Node user = root.child("user");
     settings.user = user.asString();
     if (settings.user.empty()) user.fail("must not be empty (leave the key out to stay root)");
-  }
-  if (root.has("workers")) {
-    settings.workers = static_cast<unsigned>(root.child("workers").asInteger(1, kMaxWorkers));
-  }
-  if (root.has("state_directory")) {
-    settings.stateDirectory = resolvePath(root.child("state_directory"), folder);
-  }
-  assignSpoolFiles(root, settings);
+  });
+  errors.attempt([&] {
+    if (root.has("workers")) {
+      settings.workers = static_cast<unsigned>(root.child("workers").asInteger(1, kMaxWorkers));
+    }
+  });
+  errors.attempt([&] {
+    if (root.has("state_directory")) {
+      settings.stateDirectory = resolvePath(root.child("state_directory"), folder);
+    }
+  });
+  // Spool files are matched to destinations by position: only meaningful when every destination
+  // loaded (an error in one is already reported).
+  bool everyDestination = true;
+  errors.attempt([&] {
+    if (root.has("output") && root.child("output").has("syslog")) {
+      everyDestination =
+          settings.output.syslog.size() == root.child("output").child("syslog").size();
+    }
+  });
+  if (everyDestination) errors.attempt([&] { assignSpoolFiles(root, settings); });
+  return settings;
+}
+
+Settings loadSettings(const std::string& file) {
+  ConfigErrorCollector errors;
+  Settings settings = loadSettings(file, errors);
+  errors.throwIfAny();
   return settings;
 }
 

@@ -1,6 +1,8 @@
 #include "baawatch/daemon/snapshot_loader.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <tuple>
 
 #include "baawatch/common/config_error.hpp"
 #include "baawatch/daemon/settings_loader.hpp"
@@ -37,14 +39,14 @@ std::string findSignatures(const std::string& executablePath) {
 
 }  // namespace
 
+// Settings, signatures and policy are each checked whole, and each even when one before failed,
+// so the result lists every error at once. The policy is checked against the services that
+// loaded; ids whose signature file failed are taken unchecked (that file's error is listed).
 SnapshotResult loadSnapshot(const SnapshotRequest& request) {
   SnapshotResult result;
+  ConfigErrorCollector errors;
   engine::Settings settings;
-  try {
-    if (!request.configFile.empty()) settings = loadSettings(request.configFile);
-  } catch (const ConfigError& error) {
-    result.errors.push_back(error.what());
-  }
+  if (!request.configFile.empty()) settings = loadSettings(request.configFile, errors);
   if (!request.signaturesFolder.empty()) settings.signaturesFolder = request.signaturesFolder;
   if (!request.policyFile.empty()) settings.policyFile = request.policyFile;
   if (settings.signaturesFolder.empty()) {
@@ -52,26 +54,36 @@ SnapshotResult loadSnapshot(const SnapshotRequest& request) {
   }
   result.signaturesFolder = settings.signaturesFolder;
 
-  std::shared_ptr<const classify::SignatureCatalog> catalog;
-  try {
-    catalog = std::make_shared<const classify::SignatureCatalog>(
-        classify::loadSignatureCatalog(settings.signaturesFolder));
-  } catch (const ConfigError& error) {
-    result.errors.push_back(error.what());
-  }
+  classify::PartialSignatureCatalog signatures =
+      classify::loadSignatureCatalog(settings.signaturesFolder, errors);
+  policy::PolicyLoadOptions policyOptions;
+  policyOptions.uncheckedServices = signatures.failedServices;
+  policyOptions.checkServices = signatures.folderRead;
+  policy::Policy policy = settings.policyFile.empty()
+                              ? policy::defaultPolicy()
+                              : policy::loadPolicy(settings.policyFile, signatures.catalog,
+                                                   errors, policyOptions);
 
-  std::shared_ptr<const policy::Policy> policyPtr;
-  if (catalog) {
-    try {
-      policyPtr = std::make_shared<const policy::Policy>(
-          settings.policyFile.empty() ? policy::defaultPolicy()
-                                      : policy::loadPolicy(settings.policyFile, *catalog));
-    } catch (const ConfigError& error) {
-      result.errors.push_back(error.what());
-    }
+  // Listed file by file in the order the files were read, and within a file from top to bottom,
+  // the order in which an editor walks through them (loaders find them key by key).
+  std::vector<ConfigError> found = errors.errors();
+  std::vector<std::string> fileOrder;
+  for (const ConfigError& error : found) {
+    if (std::find(fileOrder.begin(), fileOrder.end(), error.where().file) == fileOrder.end())
+      fileOrder.push_back(error.where().file);
   }
+  auto place = [&fileOrder](const ConfigError& error) {
+    auto file = std::find(fileOrder.begin(), fileOrder.end(), error.where().file);
+    return std::tuple(file - fileOrder.begin(), error.where().line, error.where().column);
+  };
+  std::stable_sort(found.begin(), found.end(), [&place](const ConfigError& a, const ConfigError& b) {
+    return place(a) < place(b);
+  });
+  for (const ConfigError& error : found) result.errors.emplace_back(error.what());
   if (result.errors.empty()) {
-    result.snapshot = engine::Snapshot{std::move(catalog), std::move(policyPtr), std::move(settings)};
+    result.snapshot = engine::Snapshot{
+        std::make_shared<const classify::SignatureCatalog>(std::move(signatures.catalog)),
+        std::make_shared<const policy::Policy>(std::move(policy)), std::move(settings)};
   }
   return result;
 }

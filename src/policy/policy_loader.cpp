@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -91,10 +92,21 @@ std::string knownServices(const classify::SignatureCatalog& catalog) {
   return list;
 }
 
-std::string serviceId(const yaml::Node& node, const classify::SignatureCatalog& catalog) {
+// The catalog service ids are checked against, and the ids taken unchecked because their own
+// signature file failed to load (its error is reported already).
+struct ServiceLookup {
+  const classify::SignatureCatalog& catalog;
+  const PolicyLoadOptions& options;
+};
+
+std::string serviceId(const yaml::Node& node, const ServiceLookup& services) {
   std::string id = node.asString();
-  if (catalog.find(id) == nullptr) {
-    node.fail(fmt::format("'{}' is not a known service (known: {})", id, knownServices(catalog)));
+  if (!services.options.checkServices || services.options.uncheckedServices.contains(id)) {
+    return id;
+  }
+  if (services.catalog.find(id) == nullptr) {
+    node.fail(fmt::format("'{}' is not a known service (known: {})", id,
+                          knownServices(services.catalog)));
   }
   return id;
 }
@@ -122,22 +134,24 @@ Severity parseSeverity(const yaml::Node& node) {
   node.fail(fmt::format("'{}' is not a severity (info, low, medium, high, critical)", text));
 }
 
-std::vector<BaaOnFile> loadBaas(const yaml::Node& list, const classify::SignatureCatalog& catalog) {
+// Each entry is checked on its own: all their errors are reported together.
+std::vector<BaaOnFile> loadBaas(const yaml::Node& list, const ServiceLookup& services,
+                                ConfigErrorCollector& errors) {
   list.requireSequence();
   std::vector<BaaOnFile> baas;
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < list.size(); ++i) {
+  for (std::size_t i = 0; i < list.size(); ++i) errors.attempt([&] {
     yaml::Node entry = list.at(i);
     entry.requireMap();
     entry.allowOnlyKeys({"service", "reference", "signed"});
     BaaOnFile baa;
     yaml::Node service = entry.child("service");
-    baa.serviceId = serviceId(service, catalog);
+    baa.serviceId = serviceId(service, services);
     if (!seen.insert(baa.serviceId).second) {
       service.fail(fmt::format("a BAA for '{}' is already listed", baa.serviceId));
     }
-    const classify::ServiceSignature* signature = catalog.find(baa.serviceId);
-    if (signature->baaStatus == classify::BaaStatus::kNone) {
+    const classify::ServiceSignature* signature = services.catalog.find(baa.serviceId);
+    if (signature != nullptr && signature->baaStatus == classify::BaaStatus::kNone) {
       service.fail(fmt::format("{} ({}) offers no BAA; a contract for it cannot be on file",
                                signature->name, signature->vendor));
     }
@@ -148,7 +162,7 @@ std::vector<BaaOnFile> loadBaas(const yaml::Node& list, const classify::Signatur
       date.fail(fmt::format("'{}' is not a date (YYYY-MM-DD)", baa.signedDate));
     }
     baas.push_back(std::move(baa));
-  }
+  });
   return baas;
 }
 
@@ -158,12 +172,12 @@ std::vector<IpRange> loadRanges(const yaml::Node& list) {
   return ranges;
 }
 
-std::vector<Exemption> loadExemptions(const yaml::Node& list,
-                                      const classify::SignatureCatalog& catalog) {
+std::vector<Exemption> loadExemptions(const yaml::Node& list, const ServiceLookup& services,
+                                      ConfigErrorCollector& errors) {
   list.requireSequence();
   std::vector<Exemption> exemptions;
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < list.size(); ++i) {
+  for (std::size_t i = 0; i < list.size(); ++i) errors.attempt([&] {
     yaml::Node entry = list.at(i);
     entry.requireMap();
     entry.allowOnlyKeys({"id", "networks", "hosts", "macs", "vlans", "services", "reason"});
@@ -213,14 +227,14 @@ std::vector<Exemption> loadExemptions(const yaml::Node& list,
       }
     }
     if (entry.has("services")) {
-      yaml::Node services = nonEmptyList(entry, "services");
-      for (std::size_t s = 0; s < services.size(); ++s) {
-        exemption.services.push_back(serviceId(services.at(s), catalog));
+      yaml::Node serviceList = nonEmptyList(entry, "services");
+      for (std::size_t s = 0; s < serviceList.size(); ++s) {
+        exemption.services.push_back(serviceId(serviceList.at(s), services));
       }
     }
     exemption.reason = requiredText(entry, "reason");
     exemptions.push_back(std::move(exemption));
-  }
+  });
   return exemptions;
 }
 
@@ -275,30 +289,60 @@ Policy defaultPolicy() {
   return policy;
 }
 
-Policy loadPolicy(const std::string& file, const classify::SignatureCatalog& catalog) {
-  std::string text = readWholeFile(file);
-  yaml::Node root = yaml::loadString(text, file);
-  root.requireMap();
-  root.allowOnlyKeys({"clinic", "baa_on_file", "clinical_networks", "exemptions", "severity",
-                      "alert_suppression", "alert_on_attachment_possible",
-                      "minimum_alert_confidence"});
+Policy loadPolicy(const std::string& file, const classify::SignatureCatalog& catalog,
+                  ConfigErrorCollector& errors, const PolicyLoadOptions& options) {
   Policy policy = defaultPolicy();
   policy.file = file;
+  std::string text;
+  // emplace, not assignment: assigning a YAML::Node writes into the node it refers to.
+  std::optional<yaml::Node> loaded;
+  if (!errors.attempt([&] {
+        text = readWholeFile(file);
+        loaded.emplace(yaml::loadString(text, file));
+        loaded->requireMap();
+      })) {
+    return policy;
+  }
+  const yaml::Node& root = *loaded;
+  const ServiceLookup services{catalog, options};
+  errors.attempt([&] {
+    root.allowOnlyKeys({"clinic", "baa_on_file", "clinical_networks", "exemptions", "severity",
+                        "alert_suppression", "alert_on_attachment_possible",
+                        "minimum_alert_confidence"});
+  });
 
-  if (root.has("clinic")) policy.clinicName = requiredText(root, "clinic");
-  if (root.has("baa_on_file")) policy.baaOnFile = loadBaas(root.child("baa_on_file"), catalog);
-  if (root.has("clinical_networks")) {
-    policy.clinicalNetworks = loadRanges(nonEmptyList(root, "clinical_networks"));
-  }
-  if (root.has("exemptions")) policy.exemptions = loadExemptions(root.child("exemptions"), catalog);
-  if (root.has("severity")) loadSeverities(root.child("severity"), policy.severityByCategory);
-  if (root.has("alert_suppression")) {
-    yaml::Node suppression = root.child("alert_suppression");
-    policy.suppressionSeconds = suppression.asDurationSeconds();
-  }
-  policy.alertOnAttachmentPossible =
-      root.boolOr("alert_on_attachment_possible", policy.alertOnAttachmentPossible);
-  if (root.has("minimum_alert_confidence")) {
+  // Every key is checked even when one before it failed: they do not depend on each other.
+  errors.attempt([&] {
+    if (root.has("clinic")) policy.clinicName = requiredText(root, "clinic");
+  });
+  errors.attempt([&] {
+    if (root.has("baa_on_file"))
+      policy.baaOnFile = loadBaas(root.child("baa_on_file"), services, errors);
+  });
+  errors.attempt([&] {
+    if (root.has("clinical_networks")) {
+      policy.clinicalNetworks = loadRanges(nonEmptyList(root, "clinical_networks"));
+    }
+  });
+  errors.attempt([&] {
+    if (root.has("exemptions"))
+      policy.exemptions = loadExemptions(root.child("exemptions"), services, errors);
+  });
+  errors.attempt([&] {
+    if (root.has("severity")) loadSeverities(root.child("severity"), policy.severityByCategory);
+  });
+  errors.attempt([&] {
+    if (root.has("alert_suppression")) {
+      yaml::Node suppression = root.child("alert_suppression");
+      policy.suppressionSeconds = suppression.asDurationSeconds();
+    }
+  });
+  errors.attempt([&] {
+    policy.alertOnAttachmentPossible =
+        root.boolOr("alert_on_attachment_possible", policy.alertOnAttachmentPossible);
+  });
+  errors.attempt([&] {
+    if (!root.has("minimum_alert_confidence")) return;
     yaml::Node level = root.child("minimum_alert_confidence");
     std::string levelText = level.asString();
     if (levelText == "low") {
@@ -310,9 +354,16 @@ Policy loadPolicy(const std::string& file, const classify::SignatureCatalog& cat
     } else {
       level.fail("'" + levelText + "' is not a confidence (low, medium, high)");
     }
-  }
+  });
 
   policy.version = contentHash(text);
+  return policy;
+}
+
+Policy loadPolicy(const std::string& file, const classify::SignatureCatalog& catalog) {
+  ConfigErrorCollector errors;
+  Policy policy = loadPolicy(file, catalog, errors);
+  errors.throwIfAny();
   return policy;
 }
 

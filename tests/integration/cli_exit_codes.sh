@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The command line as an operator meets it: --help names the subcommands and the exit codes, an
 # unknown option is a usage error (2), and among several -r files one that cannot be read is
-# reported and skipped while the others are still read, with exit status 1.
+# reported and skipped while the others are still read, with exit status 1; --check-config lists
+# every error of every file.
 source "$(dirname "$0")/lib.sh"
 
 capture="$PCAPS/whatsapp_chat_call.pcap"
@@ -40,5 +41,19 @@ status=0
 "$BAAWATCH" -c "$BAAWATCH_SOURCE_DIR/etc/baawatch.yaml" -r "$WORK/missing.pcap" \
   -o "$WORK/none.jsonl" 2>/dev/null || status=$?
 ((status == 1)) || fail "a run whose only file is unreadable exited $status, not 1"
+
+# --check-config lists every error of every file, each with its place, then exits 2.
+mkdir -p "$WORK/check"
+cp -r "$BAAWATCH_SOURCE_DIR/signatures" "$WORK/check/signatures"
+printf 'colour: blue\n' >>"$WORK/check/signatures/services/telegram.yaml"
+printf 'clinical_networks:\n  - 10.0.0.0/33\n' >"$WORK/check/policy.yaml"
+printf 'signatures: signatures\npolicy: policy.yaml\nworkers: 0\n' >"$WORK/check/baawatch.yaml"
+status=0
+"$BAAWATCH" --check-config -c "$WORK/check/baawatch.yaml" >/dev/null 2>"$WORK/check.err" || status=$?
+((status == 2)) || fail "--check-config with three errors exited $status, not 2"
+for want in "baawatch.yaml:3:10: workers:" "telegram.yaml:34:1: colour: unknown key" \
+  "policy.yaml:2:5: clinical_networks[0]:" "3 configuration errors"; do
+  grep -qF "$want" "$WORK/check.err" || fail "--check-config does not list '$want': $(cat "$WORK/check.err")"
+done
 
 echo "cli: --help lists commands and exit codes; unknown option 2; 2 bad of 3 files skipped, exit 1, $batch_alerts alerts kept"

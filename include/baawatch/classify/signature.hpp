@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "baawatch/classify/wire_shape.hpp"
+#include "baawatch/common/config_error.hpp"
 #include "baawatch/common/ip_address.hpp"
 
 namespace baawatch::classify {
@@ -99,10 +101,20 @@ struct SignatureCatalog {
 };
 
 // Loads every *.yaml in `folder/services` (and ip_list files relative to `folder`).
-// Throws ConfigError (file:line:column, field) on the first invalid file: unknown keys, wrong
-// types, bad CIDRs or ports, duplicate service or rule ids, missing required fields, and a rule
-// or threshold a detector needs that is missing, misspelt or of the wrong type
-// (classify/detector_needs.hpp).
+// Throws ConfigError (file:line:column, field) on invalid files: unknown keys, wrong types, bad
+// CIDRs or ports, duplicate service or rule ids, missing required fields, and a rule or threshold
+// a detector needs that is missing, misspelt or of the wrong type (classify/detector_needs.hpp).
+// Every file and every rule is checked: with several errors it is a ConfigErrorList of all.
 SignatureCatalog loadSignatureCatalog(const std::string& folder);
+
+// What loaded when some files did not (`--check-config`, which goes on to check the policy).
+struct PartialSignatureCatalog {
+  SignatureCatalog catalog;                 // the service files that loaded without an error
+  std::set<std::string> failedServices;     // the ids (file names) of those that did not
+  bool folderRead = false;                  // false: the folder itself was missing or empty
+};
+// The same checks, keeping every error in `errors` instead of throwing.
+PartialSignatureCatalog loadSignatureCatalog(const std::string& folder,
+                                             ConfigErrorCollector& errors);
 
 }  // namespace baawatch::classify

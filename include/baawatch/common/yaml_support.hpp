@@ -33,7 +33,7 @@ class Node {
   bool isSequence() const { return node_.IsSequence(); }
   bool isScalar() const { return node_.IsScalar(); }
 
-  // Throws naming the first key not in `allowed`.
+  // Throws naming every key not in `allowed` and every duplicate key (ConfigErrorList).
   void allowOnlyKeys(std::initializer_list<std::string_view> allowed) const;
   void requireMap() const;
   void requireSequence() const;

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "baawatch/classify/signature.hpp"
+#include "baawatch/common/config_error.hpp"
 #include "baawatch/common/ip_address.hpp"
 
 namespace baawatch::policy {
@@ -49,8 +51,21 @@ struct Policy {
 };
 
 // Loads and validates policy.yaml against the signature catalog (a policy that names an unknown
-// service is refused). Throws ConfigError with file:line:column and the field path.
+// service is refused). Throws ConfigError with file:line:column and the field path; every key and
+// list entry is checked, and several errors come as one ConfigErrorList.
 Policy loadPolicy(const std::string& file, const classify::SignatureCatalog& catalog);
+
+// For checking a policy against a catalog known to be incomplete (`--check-config` when some
+// signature files have errors): the ids in `uncheckedServices`, or every id when `checkServices`
+// is false (no catalog at all), are taken without a check, since the signature files' own errors
+// are reported already and a second error for each would only hide which one to fix.
+struct PolicyLoadOptions {
+  std::set<std::string> uncheckedServices;
+  bool checkServices = true;
+};
+// The same, keeping every error in `errors` instead of throwing; returns what loaded.
+Policy loadPolicy(const std::string& file, const classify::SignatureCatalog& catalog,
+                  ConfigErrorCollector& errors, const PolicyLoadOptions& options = {});
 // The built-in default (no BAAs on file, RFC 1918 + ULA clinical, no exemptions).
 Policy defaultPolicy();
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "baawatch/classify/signature.hpp"
 
@@ -255,6 +256,44 @@ TEST(SignatureCatalog, ServiceLevelErrors) {
                                          "behaviour:\n  min_bytes: {value: lots, reason: r}\n");
   EXPECT_EQ(errorOf(folder.path()),
             file + ":15:22: behaviour.min_bytes.value: 'lots' is not a number");
+}
+
+// Every rule of a file and every file of the folder is checked: one run lists all their errors,
+// and the catalog loaded beside them holds the files without one.
+TEST(SignatureCatalog, ListsTheErrorsOfEveryRuleAndEveryFile) {
+  TempFolder folder;
+  std::string chat = folder.write(
+      "services/chat.yaml",
+      serviceYaml("chat",
+                  "  - id: chat.names\n    names: [chat.example]\n    kind: video\n"
+                  "    reason: \"r\"\n    source: \"s\"\n"
+                  "  - id: chat.ports\n    names: [b.example]\n    ports: [70000]\n"
+                  "    reason: \"r\"\n    source: \"s\"\n"));
+  std::string talk = folder.write("services/talk.yaml", serviceYaml("talk", kNamesRule));
+  folder.write("services/vid.yaml", serviceYaml("vid",
+                                                "  - id: vid.names\n    names: [vid.example]\n"
+                                                "    reason: \"r\"\n    source: \"s\"\n"));
+  std::vector<std::string> lines;
+  try {
+    loadSignatureCatalog(folder.path(), std::vector<DetectorNeeds>{});
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigErrorList& errors) {
+    for (const ConfigError& error : errors.errors()) lines.emplace_back(error.what());
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       chat + ":12:11: rules[0].kind: 'video' is not one of: call, messaging, "
+                              "web, presence",
+                       chat + ":17:13: rules[1].ports[0]: 70000 is outside 1-65535",
+                       talk + ":10:9: rules[0].id: 'chat.names' must be 'talk.' followed by "
+                              "lower-case letters, digits, '-', '_' or '.'"}));
+
+  ConfigErrorCollector collected;
+  PartialSignatureCatalog partial = loadSignatureCatalog(folder.path(), collected);
+  EXPECT_EQ(collected.size(), 3u);
+  EXPECT_TRUE(partial.folderRead);
+  EXPECT_EQ(partial.failedServices, (std::set<std::string>{"chat", "talk"}));
+  ASSERT_EQ(partial.catalog.services.size(), 1u);
+  EXPECT_EQ(partial.catalog.services[0].id, "vid");
 }
 
 TEST(SignatureCatalog, IpListErrors) {
