@@ -27,17 +27,16 @@
 #include "baawatch/sink/record_sink.hpp"
 #include "baawatch/sink/syslog_sink.hpp"
 // Private headers of the daemon stage, beside this file.
+#include "command_line.hpp"
 #include "live_control.hpp"
 #include "privileges.hpp"
 #include "signal_set.hpp"
 
 namespace {
 
-// Exit codes, as `--help` and baawatch(8) state them (0 is success).
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
-
 using namespace baawatch;
+using daemon::kExitRuntime;
+using daemon::kExitUsage;
 
 std::string sensorName() {
   char name[256] = {};
@@ -118,16 +117,7 @@ int run(int argc, char** argv) {
       "\n"
       "Exit codes: 0 success; 1 a runtime failure (an input that could not be read, an output\n"
       "that could not be opened, a capture that failed); 2 a usage or configuration error.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& request) {
-    return app.exit(request);
-  } catch (const CLI::CallForAllHelp& request) {
-    return app.exit(request);
-  } catch (const CLI::ParseError& error) {
-    app.exit(error);  // prints the message and the usage hint
-    return kExitUsage;
-  }
+  if (auto status = daemon::parseCommandLine(app, argc, argv)) return *status;
 
   if (version) {
     std::cout << "baawatch " << BAAWATCH_VERSION << "\n";
@@ -316,6 +306,6 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const std::exception& error) {
     std::cerr << "baawatch: " << error.what() << "\n";
-    return kExitRuntime;
+    return baawatch::daemon::kExitRuntime;
   }
 }

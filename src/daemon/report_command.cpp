@@ -12,6 +12,8 @@
 #include "baawatch/report/report.hpp"
 #include "baawatch/report/review.hpp"
 #include "baawatch/report/time_format.hpp"
+// Private header of the daemon stage, beside this file.
+#include "command_line.hpp"
 #if __has_include("baawatch/sink/hash_chain.hpp")
 #include "baawatch/sink/hash_chain.hpp"
 #define BAAWATCH_REPORT_VERIFIES_CHAIN 1
@@ -26,9 +28,10 @@ int runReportCommand(int argc, char** argv) {
   std::string from;
   std::string to;
   std::string outDir = "baawatch-report";
+  // Files are not checked for existence here: one that cannot be read is a runtime failure (1),
+  // as for `baawatch -r` and `verify`, not a usage error.
   app.add_option("logs", logs, "JSON-lines log files written by baawatch, in any order")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   app.add_option("--from", from, "First day to report, YYYY-MM-DD (UTC, inclusive)");
   app.add_option("--to", to, "Last day to report, YYYY-MM-DD (UTC, inclusive)");
   app.add_option("--out", outDir, "Folder for report.html and the CSV files")
@@ -37,13 +40,11 @@ int runReportCommand(int argc, char** argv) {
   std::string owners;
   app.add_option("--dispositions", dispositions,
                  "The reviewers' decisions (JSON lines written by `baawatch review`): decided "
-                 "encounters are shown as decided, open ones first")
-      ->check(CLI::ExistingFile);
+                 "encounters are shown as decided, open ones first");
   app.add_option("--owners", owners,
                  "Device owners, CSV with the header device,person,role (device: MAC address or "
-                 "host name)")
-      ->check(CLI::ExistingFile);
-  CLI11_PARSE(app, argc, argv);
+                 "host name)");
+  if (auto status = parseCommandLine(app, argc, argv)) return *status;
 
   report::ReportRequest request;
   request.logs = logs;
@@ -59,14 +60,14 @@ int runReportCommand(int argc, char** argv) {
     request.period.from = report::parseDate(from);
     if (!request.period.from) {
       std::cerr << "baawatch report: --from '" << from << "' is not a date (YYYY-MM-DD)\n";
-      return 2;
+      return kExitUsage;
     }
   }
   if (!to.empty()) {
     auto day = report::parseDate(to);
     if (!day) {
       std::cerr << "baawatch report: --to '" << to << "' is not a date (YYYY-MM-DD)\n";
-      return 2;
+      return kExitUsage;
     }
     // A day names all of it; a full time stamp is taken as given.
     request.period.to = to.size() == 10 ? report::dayStart(report::dayNumber(*day) + 1)
@@ -74,7 +75,7 @@ int runReportCommand(int argc, char** argv) {
   }
   if (request.period.from && request.period.to && !(*request.period.from < *request.period.to)) {
     std::cerr << "baawatch report: --from is after --to\n";
-    return 2;
+    return kExitUsage;
   }
   request.generatedAt = Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
@@ -95,7 +96,7 @@ int runReportCommand(int argc, char** argv) {
   report::ReportOutcome outcome = report::generateReport(request);
   if (!outcome.ok()) {
     std::cerr << "baawatch report: " << outcome.error << "\n";
-    return 1;
+    return kExitRuntime;
   }
   if (request.logs != logs) {
     std::cout << "read in chain order:";
@@ -163,7 +164,7 @@ int runReviewCommand(int argc, char** argv) {
   app.add_option("--discovered", discovered,
                  "For a breach: the day it was discovered, YYYY-MM-DD (default: the day the "
                  "monitor recorded the encounter); the 60-day notification deadline counts from it");
-  CLI11_PARSE(app, argc, argv);
+  if (auto status = parseCommandLine(app, argc, argv)) return *status;
 
   report::Disposition disposition;
   disposition.encounterId = encounterId;
@@ -173,7 +174,7 @@ int runReviewCommand(int argc, char** argv) {
   if (!parsed) {
     std::cerr << "baawatch review: --decision '" << decision
               << "' is not a decision (low_probability or breach)\n";
-    return 2;
+    return kExitUsage;
   }
   disposition.decision = *parsed;
   auto day = [](const std::string& text) -> std::optional<Timestamp> {
@@ -189,13 +190,13 @@ int runReviewCommand(int argc, char** argv) {
     disposition.date = *when;
   } else {
     std::cerr << "baawatch review: --date '" << date << "' is not a day (YYYY-MM-DD)\n";
-    return 2;
+    return kExitUsage;
   }
   if (!discovered.empty()) {
     disposition.discovered = day(discovered);
     if (!disposition.discovered) {
       std::cerr << "baawatch review: --discovered '" << discovered << "' is not a day (YYYY-MM-DD)\n";
-      return 2;
+      return kExitUsage;
     }
   }
   if (std::filesystem::exists(file)) {
@@ -203,7 +204,7 @@ int runReviewCommand(int argc, char** argv) {
     report::DispositionsLoad existing = report::loadDispositions(file);
     if (!existing.error.empty()) {
       std::cerr << "baawatch review: " << existing.error << "\n";
-      return 1;
+      return kExitRuntime;
     }
   }
   std::ofstream out(file, std::ios::binary | std::ios::app);
@@ -211,7 +212,7 @@ int runReviewCommand(int argc, char** argv) {
   out.flush();
   if (!out) {
     std::cerr << "baawatch review: cannot write " << file << "\n";
-    return 1;
+    return kExitRuntime;
   }
   std::cout << "recorded: encounter " << encounterId << ": "
             << (disposition.decision == report::ReviewDecision::kBreach ? "breach to notify"

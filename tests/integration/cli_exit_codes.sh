@@ -56,4 +56,38 @@ for want in "baawatch.yaml:3:10: workers:" "telegram.yaml:34:1: colour: unknown 
   grep -qF "$want" "$WORK/check.err" || fail "--check-config does not list '$want': $(cat "$WORK/check.err")"
 done
 
+# Every subcommand keeps to the same codes: 0 done (and --help), 1 an input that could not be read
+# or is not a log, 2 a usage error (CLI11's own codes, such as 105 or 109, never leak out).
+expect_status() {
+  local want=$1
+  shift
+  local got=0
+  "$BAAWATCH" "$@" >"$WORK/cmd.out" 2>"$WORK/cmd.err" </dev/null || got=$?
+  ((got == want)) || fail "baawatch $* exited $got, not $want: $(tail -n 2 "$WORK/cmd.err")"
+}
+alerts_log="$WORK/alone.jsonl"
+expect_status 0 report --help
+expect_status 2 report
+expect_status 2 report --no-such-option "$alerts_log"
+expect_status 2 report --from yesterday "$alerts_log"
+expect_status 1 report "$WORK/missing.jsonl" --out "$WORK/report"
+grep -qF "missing.jsonl" "$WORK/cmd.err" || fail "report does not name the missing log"
+expect_status 1 report "$capture" --out "$WORK/report"
+expect_status 1 report "$alerts_log" --dispositions "$WORK/missing-decisions.jsonl" --out "$WORK/report"
+expect_status 0 report "$alerts_log" --out "$WORK/report"
+expect_status 0 verify --help
+expect_status 2 verify
+expect_status 2 verify --no-such-option "$alerts_log"
+expect_status 1 verify "$WORK/missing.jsonl"
+expect_status 0 verify "$alerts_log"
+expect_status 0 review --help
+expect_status 2 review some-encounter
+expect_status 2 review some-encounter --dispositions "$WORK/decisions.jsonl" --reviewer R \
+  --decision maybe --reasons because
+expect_status 2 review some-encounter --dispositions "$WORK/decisions.jsonl" --reviewer R \
+  --decision breach --reasons because --date 2026-02-30x
+expect_status 2 --threads 0 -r "$capture"
+expect_status 2 -r "$capture" -i lo
+expect_status 0 --version
+
 echo "cli: --help lists commands and exit codes; unknown option 2; 2 bad of 3 files skipped, exit 1, $batch_alerts alerts kept"
