@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "baawatch/report/ecs_input.hpp"
 #include "baawatch/report/report_writer.hpp"
 
 namespace baawatch::report {
@@ -33,7 +34,8 @@ std::string writeFile(const fs::path& path, const std::function<void(std::ostrea
 }
 
 bool isLogRecord(const std::string& line) {
-  nlohmann::json record = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json record =
+      fromEcs(nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false));
   return record.is_object() && record.contains("event_type") && record["event_type"].is_string();
 }
 

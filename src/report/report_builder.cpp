@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "baawatch/report/ecs_input.hpp"
 #include "baawatch/report/plain_words.hpp"
 #include "baawatch/report/time_format.hpp"
 
@@ -128,7 +129,7 @@ void ReportBuilder::addLine(std::string_view line) {
     ++data_.malformedLines;
     return;
   }
-  addRecord(record);
+  addRecord(fromEcs(record));
 }
 
 bool ReportBuilder::inPeriod(Timestamp first, Timestamp last) const {

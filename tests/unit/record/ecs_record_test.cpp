@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "baawatch/report/ecs_input.hpp"
 #include "unit/fixtures/sample_records.hpp"
 
 namespace baawatch::record {
@@ -63,7 +64,8 @@ void flatten(const json& value, const std::string& prefix, std::map<std::string,
   out[prefix] = value;
 }
 
-std::vector<json> everyRecordInEcs() {
+// One record of every type, as the default format writes them.
+std::vector<json> everyRecord() {
   const RecordBuilder b = builder();
   Counters counters;
   counters.add("capture.packets", 12);
@@ -79,12 +81,31 @@ std::vector<json> everyRecordInEcs() {
       b.counts(counts()),
       b.flow(sampleFlow(), &facts, flow::FlowEndReason::kIdle, kTime),
       b.stats(counters, kTime, true)};
+  for (json& record : records) record["record_id"] = "sensor-1:0123456789abcdef:1";
+  return records;
+}
+
+std::vector<json> everyRecordInEcs() {
   std::vector<json> ecs;
-  for (json& record : records) {
-    record["record_id"] = "sensor-1:0123456789abcdef:1";
-    ecs.push_back(toEcs(record));
-  }
+  for (const json& record : everyRecord()) ecs.push_back(toEcs(record));
   return ecs;
+}
+
+// The report reads logs of either format (baawatch/report/ecs_input.hpp): every record comes
+// back from its ECS form exactly as the default format wrote it.
+TEST(EcsRecordTest, TheReportReadsEveryRecordBackFromItsEcsForm) {
+  for (const json& record : everyRecord()) {
+    json ecs = toEcs(record);
+    ASSERT_TRUE(report::isEcsRecord(ecs)) << ecs.dump();
+    EXPECT_EQ(report::fromEcs(ecs), record) << record.value("event_type", "");
+    EXPECT_FALSE(report::isEcsRecord(record));
+    EXPECT_EQ(report::fromEcs(record), record) << "a default record passes unchanged";
+  }
+  json flowOnVlan = everyRecord()[4];
+  ASSERT_EQ(flowOnVlan.at("event_type"), "flow");
+  flowOnVlan["vlan"] = 120;
+  flowOnVlan["protocol"] = "icmpv6";
+  EXPECT_EQ(report::fromEcs(toEcs(flowOnVlan)), flowOnVlan);
 }
 
 TEST(EcsRecordTest, EveryFieldOutsideOurPrefixIsAnEcsFieldOfItsType) {
