@@ -1,5 +1,7 @@
 #include <pcap/pcap.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +28,8 @@ struct PcapFileSource::Handle {
   std::unique_ptr<char[]> readBuffer;  // declared first: outlives the FILE that uses it
   std::unique_ptr<pcap_t, Closer> pcap;
   int linkType = 0;  // a classic pcap file has one; libpcap refuses pcapng that mixes them
+  std::uint64_t totalBytes = 0;  // 0: not a regular file
+  std::uint64_t packets = 0;
 };
 
 PcapFileSource::PcapFileSource(std::string path, std::unique_ptr<Handle> handle)
@@ -52,6 +56,10 @@ Expected<PcapFileSource, CaptureError> PcapFileSource::open(const std::string& p
   if (pcap == nullptr) return unexpected(CaptureError{path + ": " + error});
   handle->pcap.reset(pcap);
   handle->linkType = pcap_datalink(pcap);
+  struct stat status {};
+  if (::fstat(::fileno(pcap_file(pcap)), &status) == 0 && S_ISREG(status.st_mode)) {
+    handle->totalBytes = static_cast<std::uint64_t>(status.st_size);
+  }
   return PcapFileSource(path, std::move(handle));
 }
 
@@ -61,6 +69,7 @@ NextStatus PcapFileSource::next(RawPacket& packet) {
   int result = pcap_next_ex(handle_->pcap.get(), &header, &data);
   if (result == 1) {
     fillRawPacket(packet, *header, data, handle_->linkType);
+    ++handle_->packets;
     return NextStatus::kPacket;
   }
   if (result == PCAP_ERROR_BREAK) return NextStatus::kEnd;
@@ -69,5 +78,16 @@ NextStatus PcapFileSource::next(RawPacket& packet) {
 }
 
 int PcapFileSource::linkType() const { return handle_->linkType; }
+
+FileProgress PcapFileSource::progress() const {
+  FileProgress progress;
+  progress.totalBytes = handle_->totalBytes;
+  progress.packets = handle_->packets;
+  if (progress.totalBytes > 0) {
+    long offset = std::ftell(pcap_file(handle_->pcap.get()));
+    if (offset > 0) progress.bytesRead = std::min(static_cast<std::uint64_t>(offset), progress.totalBytes);
+  }
+  return progress;
+}
 
 }  // namespace baawatch::capture

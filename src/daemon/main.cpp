@@ -30,6 +30,8 @@
 #include "command_line.hpp"
 #include "live_control.hpp"
 #include "privileges.hpp"
+#include "replay_progress.hpp"
+#include "replay_summary.hpp"
 #include "signal_set.hpp"
 
 namespace {
@@ -53,19 +55,30 @@ sink::SyslogOptions syslogOptions(const engine::Settings& settings, std::size_t 
   return options;
 }
 
-// The writer thread and its targets: the JSON lines output and every syslog destination.
-Expected<std::unique_ptr<sink::AsyncSink>, std::string> openOutputs(
-    const engine::Settings& settings, const record::RecordOrigin& origin, bool live,
-    const std::shared_ptr<spdlog::logger>& log) {
+// The writer thread, its targets (the JSON lines output, every syslog destination, the metrics
+// file) and the tally of alerts beside them, which counts what they were given.
+struct Outputs {
+  std::unique_ptr<sink::AsyncSink> sink;
+  const daemon::AlertTally* tally = nullptr;  // owned by `sink`
+  std::vector<std::string> descriptions;      // where the records go, in plain words
+};
+
+Expected<Outputs, std::string> openOutputs(const engine::Settings& settings,
+                                           const record::RecordOrigin& origin, bool live,
+                                           const std::shared_ptr<spdlog::logger>& log) {
+  Outputs outputs;
   std::vector<std::unique_ptr<sink::SinkTarget>> targets;
   auto json = sink::JsonFileTarget::open(settings.output.jsonPath, settings.output.format);
   if (!json) return unexpected(json.error());
   targets.push_back(std::move(*json));
+  outputs.descriptions.push_back(settings.output.jsonPath == "-" ? std::string("standard output")
+                                                                 : settings.output.jsonPath);
   for (std::size_t index = 0; index < settings.output.syslog.size(); ++index) {
     auto syslog = sink::SyslogSink::open(syslogOptions(settings, index, origin.sensor),
                                          [log](const std::string& line) { log->warn("{}", line); });
     if (!syslog) return unexpected(syslog.error());
     log->info("output: {}", (*syslog)->describe());
+    outputs.descriptions.push_back((*syslog)->describe());
     targets.push_back(std::move(*syslog));
   }
   // Prometheus text for node_exporter's textfile collector, rewritten with each stats record.
@@ -74,13 +87,19 @@ Expected<std::unique_ptr<sink::AsyncSink>, std::string> openOutputs(
         {settings.output.metricsFile, [log](const std::string& line) { log->warn("{}", line); }});
     if (!metrics) return unexpected(metrics.error());
     log->info("output: metrics file {}", settings.output.metricsFile);
+    outputs.descriptions.push_back("metrics " + settings.output.metricsFile);
     targets.push_back(std::move(*metrics));
   }
+  // Who and what is kept for a replay's summary only: a daemon runs for months.
+  auto tally = std::make_unique<daemon::AlertTally>(daemon::AlertTallyOptions{!live});
+  outputs.tally = tally.get();
+  targets.push_back(std::move(tally));
   sink::AsyncSinkOptions options;
   options.capacity = settings.output.queueCapacity;
   options.waitWhenFull = !live;  // a file can wait for the sinks, the wire cannot
   options.recordIdPrefix = origin.sensor + ":" + origin.runId;
-  return std::make_unique<sink::AsyncSink>(std::move(targets), options);
+  outputs.sink = std::make_unique<sink::AsyncSink>(std::move(targets), options);
+  return outputs;
 }
 
 int run(int argc, char** argv) {
@@ -202,7 +221,7 @@ int run(int argc, char** argv) {
               snapshot.catalog->services.size(), snapshot.catalog->version,
               snapshot.policy->file.empty() ? std::string("built-in default")
                                             : snapshot.policy->file);
-    sink::AsyncSink& outputs = **output;
+    sink::AsyncSink& outputs = *output->sink;
     auto pipelinePtr = engine::makePipeline(std::move(snapshot), outputs, origin, workers);
     engine::PacketPipeline& pipeline = *pipelinePtr;
     pipeline.addCounterSource([&outputs] { return outputs.counters(); });
@@ -268,12 +287,32 @@ int run(int argc, char** argv) {
             snapshot.catalog->services.size(), snapshot.catalog->version,
             snapshot.policy->file.empty() ? std::string("built-in default") : snapshot.policy->file);
 
-  sink::AsyncSink& outputs = **output;
+  sink::AsyncSink& outputs = *output->sink;
   auto pipelinePtr = engine::makePipeline(std::move(snapshot), outputs, origin, workers);
   engine::PacketPipeline& pipeline = *pipelinePtr;
   pipeline.addCounterSource([&outputs] { return outputs.counters(); });
+  // A progress line only for a person watching: on a terminal. A log or a pipe gets none.
+  std::optional<daemon::ReplayProgress> progress;
+  if (::isatty(STDERR_FILENO) == 1) {
+    std::uint64_t totalBytes = 0;
+    for (const auto& source : sources) {
+      std::uint64_t size = source.progress().totalBytes;
+      if (size == 0) {  // one file of unknown size: no time left for the whole replay
+        totalBytes = 0;
+        break;
+      }
+      totalBytes += size;
+    }
+    progress.emplace(sources.size(), totalBytes, daemon::ReplayProgressOptions{});
+  }
   for (auto& source : sources) {
-    engine::RunResult read = engine::runSource(source, pipeline, {});
+    engine::RunnerOptions runner;
+    if (progress) {
+      progress->begin(source);
+      runner.control = &*progress;
+    }
+    engine::RunResult read = engine::runSource(source, pipeline, runner);
+    if (progress) progress->end();
     if (read.end == engine::RunEnd::kError) {
       // A damaged tail (truncated record, interface with another link type): keep everything
       // read so far and say so.
@@ -282,6 +321,7 @@ int run(int argc, char** argv) {
     }
     log->info("{}: {} packets", source.name(), read.packets);
   }
+  progress.reset();
   pipeline.finish();
   Counters totals = pipeline.counters();
   log->info("done: {} packets, {} malformed, {} flows, {} alerts, {} suppressed",
@@ -291,8 +331,20 @@ int run(int argc, char** argv) {
   if (skippedFiles > 0) {
     log->error("{} of {} input files could not be read and were skipped", skippedFiles,
                readFiles.size());
-    return kExitRuntime;
   }
+  // The run in plain words, after the log: what was read, what it found, where it went.
+  daemon::ReplaySummary summary;
+  summary.filesRead = sources.size();
+  summary.filesSkipped = skippedFiles;
+  summary.packets = totals.get("capture.packets");
+  summary.flows = totals.get("flow.created");
+  summary.alerts = output->tally->alerts();
+  summary.alertsByService = output->tally->alertsByService();
+  summary.visibility = output->tally->visibility();
+  summary.visibilityByService = output->tally->visibilityByService();
+  summary.outputs = output->descriptions;
+  std::cerr << daemon::summaryText(summary) << std::flush;
+  if (skippedFiles > 0) return kExitRuntime;
   return 0;
 }
 

@@ -49,6 +49,13 @@ class PacketSource {
   virtual int idleWaitMillis() const { return 250; }
 };
 
+// How far a file has been read, for a progress line.
+struct FileProgress {
+  std::uint64_t bytesRead = 0;   // offset in the file (what libpcap's stdio buffer took in)
+  std::uint64_t totalBytes = 0;  // the file's size; 0 when unknown (standard input, a pipe)
+  std::uint64_t packets = 0;     // packets returned by next() so far
+};
+
 class PcapFileSource final : public PacketSource {
  public:
   // Opens a pcap or pcapng file. Fails with a one-line message naming the file when it cannot be
@@ -66,6 +73,8 @@ class PcapFileSource final : public PacketSource {
   int linkType() const override;
   const std::string& name() const override { return path_; }
   const std::string& lastError() const override { return lastError_; }
+  // One ftell(3) on the file: cheap enough a few times a second, not per packet.
+  FileProgress progress() const;
 
  private:
   struct Handle;
