@@ -23,6 +23,7 @@
 #include "baawatch/engine/pipeline.hpp"
 #include "baawatch/engine/source_runner.hpp"
 #include "baawatch/sink/async_sink.hpp"
+#include "baawatch/sink/email_sink.hpp"
 #include "baawatch/sink/prometheus_text.hpp"
 #include "baawatch/sink/record_sink.hpp"
 #include "baawatch/sink/syslog_sink.hpp"
@@ -55,8 +56,18 @@ sink::SyslogOptions syslogOptions(const engine::Settings& settings, std::size_t 
   return options;
 }
 
-// The writer thread, its targets (the JSON lines output, every syslog destination, the metrics
-// file) and the tally of alerts beside them, which counts what they were given.
+sink::EmailOptions emailOptions(const engine::Settings& settings,
+                                const record::RecordOrigin& origin) {
+  sink::EmailOptions options = *settings.output.email;
+  options.sensor = origin.sensor;
+  options.logPath = settings.output.jsonPath;
+  options.heloName = sensorName();  // the machine's own name, as EHLO wants it
+  options.runId = origin.runId;
+  return options;
+}
+
+// The writer thread, its targets (the JSON lines output, every syslog destination, e-mail, the
+// metrics file) and the tally of alerts beside them, which counts what they were given.
 struct Outputs {
   std::unique_ptr<sink::AsyncSink> sink;
   const daemon::AlertTally* tally = nullptr;  // owned by `sink`
@@ -80,6 +91,14 @@ Expected<Outputs, std::string> openOutputs(const engine::Settings& settings,
     log->info("output: {}", (*syslog)->describe());
     outputs.descriptions.push_back((*syslog)->describe());
     targets.push_back(std::move(*syslog));
+  }
+  if (settings.output.email) {
+    auto email = sink::EmailSink::open(emailOptions(settings, origin),
+                                       [log](const std::string& line) { log->warn("{}", line); });
+    if (!email) return unexpected(email.error());
+    log->info("output: {}", (*email)->describe());
+    outputs.descriptions.push_back((*email)->describe());
+    targets.push_back(std::move(*email));
   }
   // Prometheus text for node_exporter's textfile collector, rewritten with each stats record.
   if (!settings.output.metricsFile.empty()) {

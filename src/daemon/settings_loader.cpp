@@ -2,7 +2,10 @@
 // defaults in settings.hpp; whatever is present is checked with its file:line:column.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -13,10 +16,12 @@
 #include "baawatch/common/config_error.hpp"
 #include "baawatch/common/yaml_support.hpp"
 #include "baawatch/daemon/settings_loader.hpp"
+#include "baawatch/policy/policy.hpp"
 
 namespace baawatch::daemon {
 
 using engine::CaptureSettings;
+using engine::EmailSettings;
 using engine::FlowSettings;
 using engine::kMaxWorkers;
 using engine::OutputSettings;
@@ -194,6 +199,177 @@ SyslogDestination loadSyslogDestination(const yaml::Node& node,
   return destination;
 }
 
+// An addr-spec (RFC 5322 §3.4.1) in the form every mail system takes: local@domain, without
+// spaces, quotes, angle brackets or comments. A display name ("Clinic <x@y>") is not taken: it
+// goes into a header as given and would have to be encoded there.
+std::string mailAddress(const yaml::Node& node) {
+  std::string text = node.asString();
+  auto at = text.find('@');
+  bool valid = at != std::string::npos && at > 0 && at + 1 < text.size() &&
+               text.find('@', at + 1) == std::string::npos && text.size() <= 254;
+  for (unsigned char c : text) {
+    valid = valid && c > 32 && c < 127 && std::strchr("<>()[]\\,;:\"", c) == nullptr;
+  }
+  if (valid) {
+    std::string domain = text.substr(at + 1);
+    valid = domain.front() != '.' && domain.back() != '.' &&
+            domain.find("..") == std::string::npos;
+    for (unsigned char c : domain) valid = valid && (std::isalnum(c) || c == '.' || c == '-');
+  }
+  if (!valid) node.fail(fmt::format("'{}' is not a mail address (name@example.org)", text));
+  return text;
+}
+
+// A password may cross a connection without TLS only to a mail server on this machine.
+bool loopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+void loadSmtp(const yaml::Node& node, const std::filesystem::path& folder,
+              sink::SmtpOptions& smtp) {
+  node.requireMap();
+  node.allowOnlyKeys({"host", "port", "starttls", "ca_file", "server_name", "username",
+                      "password_file", "timeout"});
+  if (!node.has("host")) node.fail("missing 'host' (the mail server: name or address)");
+  yaml::Node host = node.child("host");
+  smtp.host = host.asString();
+  // "mail.example:587" is refused (the port goes in port:); an IPv6 address has two colons or more.
+  bool hostLike = !smtp.host.empty() && smtp.host.find_first_of(" \t/[]@") == std::string::npos &&
+                  std::count(smtp.host.begin(), smtp.host.end(), ':') != 1;
+  if (!hostLike) {
+    host.fail(fmt::format("'{}' is not a host name or address (the port goes in 'port')",
+                          smtp.host));
+  }
+  std::string startTls = node.stringOr("starttls", "required");
+  if (startTls == "required") {
+    smtp.startTls = sink::StartTls::kRequired;
+  } else if (startTls == "none") {
+    smtp.startTls = sink::StartTls::kNone;
+    smtp.port = 25;  // a relay without TLS is the local MTA's port 25
+  } else {
+    node.child("starttls").fail(fmt::format("'{}' is not required or none", startTls));
+  }
+  if (node.has("port")) smtp.port = static_cast<std::uint16_t>(node.child("port").asInteger(1, 65535));
+  for (std::string_view key : {"ca_file", "server_name"}) {
+    if (node.has(key) && smtp.startTls == sink::StartTls::kNone) {
+      node.child(key).fail("only used with starttls: required");
+    }
+  }
+  if (node.has("ca_file")) smtp.caFile = resolvePath(node.child("ca_file"), folder);
+  if (node.has("server_name")) {
+    yaml::Node name = node.child("server_name");
+    smtp.serverName = name.asString();
+    if (smtp.serverName.empty()) name.fail("must not be empty (leave it out to use the host)");
+  }
+  if (node.has("username") != node.has("password_file")) {
+    node.fail(node.has("username") ? "'username' without 'password_file' (AUTH needs both)"
+                                   : "'password_file' without 'username' (AUTH needs both)");
+  }
+  if (node.has("username")) {
+    yaml::Node user = node.child("username");
+    smtp.username = user.asString();
+    if (smtp.username.empty()) user.fail("must not be empty (leave username and password_file out for no AUTH)");
+    if (smtp.startTls == sink::StartTls::kNone && !loopbackHost(smtp.host)) {
+      user.fail("a password must not cross the network in clear: use starttls: required (only "
+                "a mail server on this machine, localhost or 127.0.0.1 or ::1, may be given one "
+                "without TLS)");
+    }
+    smtp.passwordFile = resolvePath(node.child("password_file"), folder);
+  }
+  if (node.has("timeout")) smtp.timeoutSeconds = positiveDuration(node.child("timeout"));
+}
+
+void loadEmail(const yaml::Node& node, const std::filesystem::path& folder, EmailSettings& email) {
+  node.requireMap();
+  node.allowOnlyKeys({"to", "from", "digest", "immediate_severity", "send_empty", "transport",
+                      "smtp", "sendmail_path", "spool_dir", "spool_max_bytes", "max_retries",
+                      "retry_backoff", "max_backoff"});
+  if (!node.has("to")) node.fail("missing 'to' (the addresses the mails go to)");
+  yaml::Node to = node.child("to");
+  if (to.isScalar()) {
+    email.to.push_back(mailAddress(to));
+  } else {
+    to.requireSequence();
+    if (to.size() == 0) to.fail("must name at least one address");
+    for (std::size_t i = 0; i < to.size(); ++i) email.to.push_back(mailAddress(to.at(i)));
+  }
+  if (!node.has("from")) {
+    node.fail("missing 'from' (the sender address, one the mail server accepts from this sensor)");
+  }
+  email.from = mailAddress(node.child("from"));
+  if (node.has("digest")) {
+    yaml::Node digest = node.child("digest");
+    std::string text = digest.asString();
+    if (text == "hourly") {
+      email.digest = sink::DigestPeriod::kHourly;
+    } else if (text == "daily") {
+      email.digest = sink::DigestPeriod::kDaily;
+    } else {
+      digest.fail(fmt::format("'{}' is not hourly or daily", text));
+    }
+  }
+  if (node.has("immediate_severity")) {
+    yaml::Node severity = node.child("immediate_severity");
+    std::string text = severity.asString();
+    if (text == "none") {
+      email.immediateSeverity.reset();
+    } else if (auto named = policy::severityNamed(text)) {
+      email.immediateSeverity = *named;
+    } else {
+      severity.fail(fmt::format(
+          "'{}' is not a severity (info, low, medium, high, critical) or none", text));
+    }
+  }
+  email.sendEmpty = node.boolOr("send_empty", email.sendEmpty);
+  std::string transport = node.stringOr("transport", "smtp");
+  if (transport == "smtp") {
+    email.transport = sink::MailTransportKind::kSmtp;
+    if (node.has("sendmail_path")) node.child("sendmail_path").fail("only used with transport: sendmail");
+    if (!node.has("smtp")) node.fail("missing 'smtp' (host, port, starttls, ...) for transport: smtp");
+    loadSmtp(node.child("smtp"), folder, email.smtp);
+  } else if (transport == "sendmail") {
+    email.transport = sink::MailTransportKind::kSendmail;
+    if (node.has("smtp")) node.child("smtp").fail("only used with transport: smtp");
+    if (node.has("sendmail_path")) {
+      email.sendmailPath = resolvePath(node.child("sendmail_path"), folder);
+    }
+  } else {
+    node.child("transport").fail(fmt::format("'{}' is not smtp or sendmail", transport));
+  }
+  if (node.has("spool_dir")) email.spoolDir = resolvePath(node.child("spool_dir"), folder);
+  if (node.has("spool_max_bytes")) {
+    email.spoolMaxBytes =
+        static_cast<std::uint64_t>(node.child("spool_max_bytes").asInteger(65536, 1LL << 40));
+  }
+  if (node.has("max_retries")) {
+    email.maxRetries = static_cast<unsigned>(node.child("max_retries").asInteger(0, 1000));
+  }
+  if (node.has("retry_backoff")) {
+    email.retryBackoffSeconds = positiveDuration(node.child("retry_backoff"));
+  }
+  if (node.has("max_backoff")) {
+    yaml::Node maxBackoff = node.child("max_backoff");
+    email.maxBackoffSeconds = positiveDuration(maxBackoff);
+    if (email.maxBackoffSeconds < email.retryBackoffSeconds) {
+      maxBackoff.fail(fmt::format("{} s is shorter than retry_backoff ({} s)",
+                                  email.maxBackoffSeconds, email.retryBackoffSeconds));
+    }
+  } else if (email.maxBackoffSeconds < email.retryBackoffSeconds) {
+    node.child("retry_backoff").fail(fmt::format("{} s is longer than max_backoff ({} s)",
+                                                 email.retryBackoffSeconds, email.maxBackoffSeconds));
+  }
+  // The CA file, the password file and the sendmail program are tried now, so a bad one is
+  // refused with its place rather than when the first mail is due.
+  if (auto error = sink::checkEmailFiles(email)) {
+    if (error->option == "sendmail_path") {
+      (node.has("sendmail_path") ? node.child("sendmail_path") : node.child("transport"))
+          .fail(error->message);
+    }
+    yaml::Node smtp = node.child("smtp");
+    (smtp.has(error->option) ? smtp.child(error->option) : smtp).fail(error->message);
+  }
+}
+
 // Names go into record ids, syslog headers and SIEM searches: printable, no surrounding space.
 std::string sensorText(const yaml::Node& node, std::size_t maxLength) {
   std::string text = node.asString();
@@ -277,7 +453,7 @@ void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
   node.requireMap();
   errors.attempt([&] {
     node.allowOnlyKeys({"json", "format", "flow_records", "counts_interval", "stats_interval",
-                        "encounter_gap", "syslog", "queue_capacity", "metrics_file"});
+                        "encounter_gap", "syslog", "email", "queue_capacity", "metrics_file"});
   });
   errors.attempt([&] {
     if (!node.has("format")) return;
@@ -299,6 +475,12 @@ void loadOutput(const yaml::Node& node, const std::filesystem::path& folder,
       errors.attempt(
           [&] { output.syslog.push_back(loadSyslogDestination(list.at(i), folder)); });
     }
+  });
+  errors.attempt([&] {
+    if (!node.has("email")) return;
+    EmailSettings email;  // kept only when it loaded whole
+    loadEmail(node.child("email"), folder, email);
+    output.email = std::move(email);
   });
   errors.attempt([&] {
     if (!node.has("queue_capacity")) return;
@@ -456,6 +638,9 @@ Settings loadSettings(const std::string& file, ConfigErrorCollector& errors) {
     }
   });
   if (everyDestination) errors.attempt([&] { assignSpoolFiles(root, settings); });
+  if (settings.output.email && settings.output.email->spoolDir.empty()) {
+    settings.output.email->spoolDir = settings.stateDirectory + "/mail";
+  }
   return settings;
 }
 

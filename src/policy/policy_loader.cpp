@@ -127,10 +127,7 @@ yaml::Node nonEmptyList(const yaml::Node& parent, std::string_view key) {
 
 Severity parseSeverity(const yaml::Node& node) {
   std::string text = node.asString();
-  for (Severity severity :
-       {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {
-    if (toString(severity) == text) return severity;
-  }
+  if (auto severity = severityNamed(text)) return *severity;
   node.fail(fmt::format("'{}' is not a severity (info, low, medium, high, critical)", text));
 }
 
@@ -264,6 +261,14 @@ std::string_view toString(Severity severity) {
       return "critical";
   }
   return "unknown";
+}
+
+std::optional<Severity> severityNamed(std::string_view name) {
+  for (Severity severity :
+       {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {
+    if (toString(severity) == name) return severity;
+  }
+  return std::nullopt;
 }
 
 const BaaOnFile* Policy::baaFor(std::string_view serviceId) const {

@@ -6,6 +6,7 @@
 
 #include "baawatch/report/ecs_input.hpp"
 #include "baawatch/report/plain_words.hpp"
+#include "baawatch/report/record_fields.hpp"
 #include "baawatch/report/time_format.hpp"
 
 namespace baawatch::report {
@@ -43,6 +44,26 @@ std::optional<Timestamp> time(const json& object, const char* key) {
   return value.empty() ? std::nullopt : parseRfc3339(value);
 }
 
+bool startsWith(std::string_view value, std::string_view prefix) {
+  return value.substr(0, prefix.size()) == prefix;
+}
+
+void noteVersion(std::map<std::string, VersionSpan>& versions, const std::string& version,
+                 Timestamp when) {
+  if (version.empty()) return;
+  auto [entry, inserted] = versions.try_emplace(version, VersionSpan{when, when, 0});
+  entry->second.first = std::min(entry->second.first, when);
+  entry->second.last = std::max(entry->second.last, when);
+  ++entry->second.records;
+}
+
+void mergeService(ServiceRef& into, const ServiceRef& from) {
+  if (from.name.empty()) return;  // a counts record: keep what a richer record said
+  into = from;
+}
+
+}  // namespace
+
 DeviceRef deviceOf(const json& record) {
   const json& device = child(record, "device");
   DeviceRef ref{text(device, "id"), text(device, "ip"), text(device, "mac"),
@@ -72,26 +93,6 @@ std::vector<RawEvidence> evidenceOf(const json& record) {
   }
   return list;
 }
-
-bool startsWith(std::string_view value, std::string_view prefix) {
-  return value.substr(0, prefix.size()) == prefix;
-}
-
-void noteVersion(std::map<std::string, VersionSpan>& versions, const std::string& version,
-                 Timestamp when) {
-  if (version.empty()) return;
-  auto [entry, inserted] = versions.try_emplace(version, VersionSpan{when, when, 0});
-  entry->second.first = std::min(entry->second.first, when);
-  entry->second.last = std::max(entry->second.last, when);
-  ++entry->second.records;
-}
-
-void mergeService(ServiceRef& into, const ServiceRef& from) {
-  if (from.name.empty()) return;  // a counts record: keep what a richer record said
-  into = from;
-}
-
-}  // namespace
 
 std::string DeviceRef::label() const {
   if (!hostName.empty()) return hostName;

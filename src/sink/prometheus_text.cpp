@@ -30,6 +30,9 @@ struct Family {
   std::string_view counter;
   std::string_view label = {};
   std::string_view suffix = {};
+  // Unlabelled families are written even when the counter is absent (0), except those of an
+  // output that may not be configured (e-mail): a dashboard must not read "0 sent" as "set up".
+  bool onlyWhenCounted = false;
 };
 
 // The dashboard's figures (issue #4): packets, drops, flows, alerts by service, sink backlog.
@@ -93,6 +96,23 @@ constexpr Family kFamilies[] = {
     {"baawatch_syslog_spool_bytes", MetricType::kGauge,
      "Bytes waiting in the disk spool, by destination.", "syslog.", "destination",
      ".spool_bytes"},
+    {"baawatch_email_sent_total", MetricType::kCounter,
+     "Mails the mail server (or sendmail) took.", "email.sent", {}, {}, true},
+    {"baawatch_email_failed_total", MetricType::kCounter,
+     "Mail delivery attempts that failed (server unreachable, TLS or AUTH refused, mail refused).",
+     "email.failed", {}, {}, true},
+    {"baawatch_email_retried_total", MetricType::kCounter,
+     "Mail delivery attempts after a failed one.", "email.retried", {}, {}, true},
+    {"baawatch_email_spooled_total", MetricType::kCounter,
+     "Mails that had to wait in the spool for the mail server.", "email.spooled", {}, {}, true},
+    {"baawatch_email_rejected_total", MetricType::kCounter,
+     "Mails the mail server refused for good, kept aside in the spool folder.", "email.rejected",
+     {}, {}, true},
+    {"baawatch_email_spool_overflow_total", MetricType::kCounter,
+     "Mails lost because the mail spool was full or unwritable.", "email.spool_overflow", {}, {},
+     true},
+    {"baawatch_email_spool_mails", MetricType::kGauge, "Mails waiting in the spool.",
+     "email.spool_pending", {}, {}, true},
     {"baawatch_reloads_total", MetricType::kCounter,
      "Configuration reloads applied (SIGHUP).", "daemon.reload.applied"},
     {"baawatch_reload_failures_total", MetricType::kCounter,
@@ -135,6 +155,9 @@ std::string formatPrometheusText(const Counters& counters) {
   for (const Family& family : kFamilies) {
     std::vector<std::pair<std::string, std::uint64_t>> samples;  // label value (may be empty)
     if (family.label.empty()) {
+      if (family.onlyWhenCounted && counters.values().find(family.counter) == counters.values().end()) {
+        continue;
+      }
       samples.emplace_back(std::string(), counters.get(family.counter));
     } else {
       // The map is ordered: every name with the prefix sits in one run starting here, and the

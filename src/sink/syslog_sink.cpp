@@ -45,10 +45,12 @@ std::string describeSyslogDestination(const SyslogOptions& options) {
   return "syslog";
 }
 
-std::optional<SyslogTlsFileError> checkSyslogTlsFiles(const SyslogOptions& options) {
-  auto context = TlsClientContext::create(options);
-  if (context) return std::nullopt;
-  return context.error();
+TlsClientFiles syslogTlsFiles(const SyslogOptions& options) {
+  return {options.caFile, options.certFile, options.keyFile};
+}
+
+std::optional<TlsFileError> checkSyslogTlsFiles(const SyslogOptions& options) {
+  return checkTlsClientFiles(syslogTlsFiles(options));
 }
 
 SyslogSink::SyslogSink(SyslogOptions options, std::unique_ptr<MessageTransport> transport)

@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "syslog_address.hpp"
 #include "syslog_transports.hpp"
+#include "tcp_connect.hpp"
 
 namespace baawatch::sink {
 
@@ -33,7 +33,7 @@ Expected<std::unique_ptr<StreamTransport>, std::string> StreamTransport::open(
   if (options.spoolFile.empty()) return unexpected(name + ": no spool file");
   std::optional<TlsClientContext> tls;
   if (options.transport == SyslogTransport::kTls) {
-    auto context = TlsClientContext::create(options);
+    auto context = TlsClientContext::create(syslogTlsFiles(options));
     if (!context) return unexpected(name + ": " + context.error().option + ": " + context.error().message);
     tls.emplace(std::move(*context));
   }
@@ -144,31 +144,9 @@ void StreamTransport::drainSpool() {
 bool StreamTransport::connect(bool force) {
   auto now = Clock::now();
   if (!force && now < nextAttempt_) return false;
-  socklen_t length = 0;
   std::string error;
-  sockaddr_storage address =
-      resolvedAddress(options_.host, options_.port, SOCK_STREAM, length, error);
-  UniqueFd fd;
-  if (length > 0) {
-    fd.reset(::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (fd.valid()) {
-      int result = ::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), length);
-      if (result != 0 && errno == EINPROGRESS) {
-        // A SIEM across a WAN may not answer at all: wait at most 2 s, not a kernel SYN timeout.
-        pollfd waiting{fd.get(), POLLOUT, 0};
-        int ready = ::poll(&waiting, 1, 2000);
-        int socketError = ready > 0 ? 0 : ETIMEDOUT;
-        socklen_t size = sizeof socketError;
-        if (ready > 0) ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &socketError, &size);
-        result = socketError == 0 ? 0 : -1;
-        errno = socketError;
-      }
-      if (result != 0) {
-        error = std::strerror(errno);
-        fd.reset();
-      }
-    }
-  }
+  // A SIEM across a WAN may not answer at all: wait at most 2 s, not a kernel SYN timeout.
+  UniqueFd fd = connectTcp(options_.host, options_.port, 2000, error);
   if (!fd.valid()) {
     nextAttempt_ = now + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(backoff_));

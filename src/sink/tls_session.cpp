@@ -61,37 +61,49 @@ int noteCertificateRequest(SSL* ssl, X509** /*certificate*/, EVP_PKEY** /*key*/)
 void TlsClientContext::Free::operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
 void TlsSession::Free::operator()(SSL* ssl) const { SSL_free(ssl); }
 
-Expected<TlsClientContext, SyslogTlsFileError> TlsClientContext::create(
-    const SyslogOptions& options) {
+std::optional<TlsFileError> checkTlsClientFiles(const TlsClientFiles& files) {
+  auto context = TlsClientContext::create(files);
+  if (context) return std::nullopt;
+  return context.error();
+}
+
+Expected<TlsClientContext, TlsFileError> TlsClientContext::create(const TlsClientFiles& files) {
   TlsClientContext result;
   result.context_.reset(SSL_CTX_new(TLS_client_method()));
   if (!result.context_) {
-    return unexpected(SyslogTlsFileError{"transport", openSslError("cannot set up TLS")});
+    return unexpected(TlsFileError{"transport", openSslError("cannot set up TLS")});
   }
   SSL_CTX* context = result.context_.get();
-  // RFC 5425 as updated by RFC 9662: nothing older than TLS 1.2.
+  // RFC 5425 as updated by RFC 9662, and RFC 8996 for everyone: nothing older than TLS 1.2.
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
   SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
-  if (SSL_CTX_load_verify_locations(context, options.caFile.c_str(), nullptr) != 1) {
-    return unexpected(SyslogTlsFileError{
-        "ca_file", "'" + options.caFile + "' holds no CA certificate OpenSSL can read (" +
+  if (files.caFile.empty()) {
+    // A public mail provider's certificate chains to one of the CAs the system trusts.
+    if (SSL_CTX_set_default_verify_paths(context) != 1) {
+      return unexpected(
+          TlsFileError{"ca_file", "the system's CA store cannot be read (" +
+                                      openSslError("unreadable") + "): give a ca_file"});
+    }
+  } else if (SSL_CTX_load_verify_locations(context, files.caFile.c_str(), nullptr) != 1) {
+    return unexpected(TlsFileError{
+        "ca_file", "'" + files.caFile + "' holds no CA certificate OpenSSL can read (" +
                        openSslError("unreadable") + ")"});
   }
-  if (!options.certFile.empty()) {
-    if (SSL_CTX_use_certificate_chain_file(context, options.certFile.c_str()) != 1) {
-      return unexpected(SyslogTlsFileError{
-          "cert_file", "'" + options.certFile + "' holds no certificate OpenSSL can read (" +
+  if (!files.certFile.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(context, files.certFile.c_str()) != 1) {
+      return unexpected(TlsFileError{
+          "cert_file", "'" + files.certFile + "' holds no certificate OpenSSL can read (" +
                            openSslError("unreadable") + ")"});
     }
-    if (SSL_CTX_use_PrivateKey_file(context, options.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
-      return unexpected(SyslogTlsFileError{
-          "key_file", "'" + options.keyFile + "' holds no private key OpenSSL can read (" +
+    if (SSL_CTX_use_PrivateKey_file(context, files.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
+      return unexpected(TlsFileError{
+          "key_file", "'" + files.keyFile + "' holds no private key OpenSSL can read (" +
                           openSslError("unreadable") + ")"});
     }
     if (SSL_CTX_check_private_key(context) != 1) {
-      return unexpected(SyslogTlsFileError{
-          "key_file", "'" + options.keyFile + "' is not the key of '" + options.certFile + "' (" +
+      return unexpected(TlsFileError{
+          "key_file", "'" + files.keyFile + "' is not the key of '" + files.certFile + "' (" +
                           openSslError("mismatch") + ")"});
     }
     result.hasClientCertificate_ = true;
@@ -176,6 +188,30 @@ bool TlsSession::write(std::string_view bytes, Clock::time_point deadline, std::
     return false;
   }
   return true;
+}
+
+std::size_t TlsSession::read(char* buffer, std::size_t capacity, Clock::time_point deadline,
+                             std::string& error) {
+  ERR_clear_error();
+  for (;;) {
+    std::size_t got = 0;
+    int result = SSL_read_ex(ssl_.get(), buffer, capacity, &got);
+    if (result == 1) return got;
+    int sslError = SSL_get_error(ssl_.get(), result);
+    if (sslError == SSL_ERROR_WANT_READ || sslError == SSL_ERROR_WANT_WRITE) {
+      if (waitFor(fd_, sslError, deadline)) continue;
+      error = "timed out waiting for the server";
+      broken_ = true;
+      return 0;
+    }
+    broken_ = sslError != SSL_ERROR_ZERO_RETURN;
+    error = sslError == SSL_ERROR_ZERO_RETURN
+                ? std::string("the server closed the TLS session")
+                : openSslError(sslError == SSL_ERROR_SYSCALL && errno != 0
+                                   ? std::string(std::strerror(errno))
+                                   : std::string("the server closed the connection"));
+    return 0;
+  }
 }
 
 bool TlsSession::closedByPeer() {

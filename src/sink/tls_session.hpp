@@ -1,7 +1,8 @@
 #pragma once
-// OpenSSL for syslog over TLS (RFC 5425): the client context made once per destination and one
-// session per connection. TLS 1.2 and 1.3 only; the receiver's certificate must chain to the CA
-// file and carry the expected name (X509_VERIFY_PARAM_set1_host, or _ip_asc for an address).
+// OpenSSL for our TLS clients (syslog over TLS, RFC 5425; SMTP after STARTTLS, RFC 3207): the
+// client context made once per destination and one session per connection. TLS 1.2 and 1.3 only;
+// the server's certificate must chain to the CA file (or the system's CA store when none is
+// given) and carry the expected name (X509_VERIFY_PARAM_set1_host, or _ip_asc for an address).
 // ssl.h stays out of the public headers.
 #include <chrono>
 #include <cstdint>
@@ -10,7 +11,7 @@
 #include <string_view>
 
 #include "baawatch/common/expected.hpp"
-#include "baawatch/sink/syslog_sink.hpp"
+#include "baawatch/sink/tls_files.hpp"
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
@@ -19,8 +20,9 @@ namespace baawatch::sink {
 
 class TlsClientContext {
  public:
-  // Loads the CA file and, for mutual TLS, the certificate chain and its key.
-  static Expected<TlsClientContext, SyslogTlsFileError> create(const SyslogOptions& options);
+  // Loads the CA file (none: the system's default CA store) and, for mutual TLS, the certificate
+  // chain and its key.
+  static Expected<TlsClientContext, TlsFileError> create(const TlsClientFiles& files);
   SSL_CTX* get() const { return context_.get(); }
   bool hasClientCertificate() const { return hasClientCertificate_; }
 
@@ -47,6 +49,10 @@ class TlsSession {
 
   // All of `bytes`, waiting until `deadline`; false with `error` set otherwise.
   bool write(std::string_view bytes, Clock::time_point deadline, std::string& error);
+  // What the server sent next, at most `capacity` bytes, waiting until `deadline`; 0 with
+  // `error` set when the session ended, failed or the deadline passed.
+  std::size_t read(char* buffer, std::size_t capacity, Clock::time_point deadline,
+                   std::string& error);
   // True when the receiver closed the session or sent something that ends it (an alert). A
   // syslog receiver sends no application data; session tickets are taken in.
   bool closedByPeer();

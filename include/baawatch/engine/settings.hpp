@@ -3,12 +3,14 @@
 // works with no config at all. File format: docs/configuration.md; the loader is
 // daemon/settings_loader.hpp.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "baawatch/classify/dns_cache.hpp"
 #include "baawatch/record/ecs_record.hpp"
+#include "baawatch/sink/email_sink.hpp"
 #include "baawatch/sink/syslog_sink.hpp"
 
 namespace baawatch::engine {
@@ -66,6 +68,11 @@ struct CaptureSettings {
 // name and the counter prefix.
 using SyslogDestination = sink::SyslogOptions;
 
+// E-mail for a clinic without a SIEM (docs/gateway.md "E-mail"), the sink's own options struct
+// like a syslog destination. The loader names the spool folder (default
+// <state_directory>/mail); main() adds the sensor name, the log path and the run id.
+using EmailSettings = sink::EmailOptions;
+
 struct OutputSettings {
   std::string jsonPath = "-";            // "-" is stdout
   // `format`: json (docs/output-schema.md) or ecs (Elastic Common Schema names), for the JSON
@@ -76,6 +83,7 @@ struct OutputSettings {
   double statsInterval = 0;              // 0: stats only at the end of a run
   double encounterGap = 120;             // flows of one device+service closer than this join
   std::vector<SyslogDestination> syslog;
+  std::optional<EmailSettings> email;    // none: no mail
   std::uint32_t queueCapacity = 65536;   // records between the packet thread and the sinks
   // Prometheus text file rewritten with every stats record (node_exporter textfile collector);
   // empty: none. Ends in ".prom".
@@ -87,6 +95,7 @@ struct OutputSettings {
     field("json", &OutputSettings::jsonPath, OnReload::kRestart);
     field("format", &OutputSettings::format, OnReload::kRestart);
     field("syslog", &OutputSettings::syslog, OnReload::kRestart);
+    field("email", &OutputSettings::email, OnReload::kRestart);
     field("metrics_file", &OutputSettings::metricsFile, OnReload::kRestart);
     field("queue_capacity", &OutputSettings::queueCapacity, OnReload::kRestart);
     field("counts_interval", &OutputSettings::countsInterval, OnReload::kRestart);
@@ -127,7 +136,7 @@ struct Settings {
   // Flow-sharded worker threads (`--threads` overrides). 1: the whole pipeline on the capture
   // thread; N > 1: N workers plus a decision thread, with the capture thread dispatching.
   unsigned workers = 1;
-  std::string stateDirectory = "/var/lib/baawatch";  // syslog spools
+  std::string stateDirectory = "/var/lib/baawatch";  // syslog and mail spools
   bool operator==(const Settings&) const = default;
   // A struct field that itself has describeFields() is compared field by field under its key.
   static void describeFields(auto&& field) {

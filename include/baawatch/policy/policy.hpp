@@ -17,6 +17,8 @@ namespace baawatch::policy {
 
 enum class Severity : std::uint8_t { kInfo, kLow, kMedium, kHigh, kCritical };
 std::string_view toString(Severity severity);  // "info", "low", "medium", "high", "critical"
+// The inverse of toString; nothing for a word that is no severity.
+std::optional<Severity> severityNamed(std::string_view name);
 
 struct BaaOnFile {
   std::string serviceId;

@@ -32,6 +32,7 @@
 #include "baawatch/record/ecs_record.hpp"
 #include "baawatch/record/event_type.hpp"
 #include "baawatch/sink/syslog_format.hpp"
+#include "baawatch/sink/tls_files.hpp"
 
 namespace baawatch::sink {
 
@@ -101,15 +102,11 @@ class SyslogSink : public SinkTarget {
   std::unique_ptr<MessageTransport> transport_;
 };
 
-// A TLS file of a destination that OpenSSL cannot use, with the option that names it
-// ("ca_file", "cert_file", "key_file").
-struct SyslogTlsFileError {
-  std::string option;
-  std::string message;
-};
-// kTls: loads the CA file, certificate and key as a connection will, so that the configuration
-// is refused at load time (with the option at fault) rather than at the first connection.
-std::optional<SyslogTlsFileError> checkSyslogTlsFiles(const SyslogOptions& options);
+// kTls: the destination's CA file, certificate and key, as a connection reads them.
+TlsClientFiles syslogTlsFiles(const SyslogOptions& options);
+// kTls: loads them as a connection will, so that the configuration is refused at load time
+// (with the option at fault) rather than at the first connection.
+std::optional<TlsFileError> checkSyslogTlsFiles(const SyslogOptions& options);
 
 // "syslog tcp HOST:PORT", "syslog unix PATH": how logs and errors name a destination.
 std::string describeSyslogDestination(const SyslogOptions& options);

@@ -185,6 +185,77 @@ INSTANTIATE_TEST_SUITE_P(
         BadSettingsCase{"SyslogCaFileOnTcp",
                         "output:\n  syslog:\n    - {transport: tcp, address: \"h:514\", ca_file: /ca.pem}\n",
                         "3:51: output.syslog[0].ca_file: only used with transport: tls"},
+        BadSettingsCase{"EmailWithoutTo",
+                        "output:\n  email: {from: baawatch@clinic.example, smtp: {host: mail.example}}\n",
+                        "2:10: output.email: missing 'to' (the addresses the mails go to)"},
+        BadSettingsCase{"EmailNotAnAddress",
+                        "output:\n  email: {to: [office], from: baawatch@clinic.example, smtp: {host: m}}\n",
+                        "2:16: output.email.to[0]: 'office' is not a mail address (name@example.org)"},
+        BadSettingsCase{"EmailDisplayNameInFrom",
+                        "output:\n  email: {to: a@c.example, from: \"Clinic <b@c.example>\", smtp: {host: m}}\n",
+                        "2:34: output.email.from: 'Clinic <b@c.example>' is not a mail address "
+                        "(name@example.org)"},
+        BadSettingsCase{"EmailNoRecipient",
+                        "output:\n  email: {to: [], from: b@c.example, smtp: {host: mail.example}}\n",
+                        "2:15: output.email.to: must name at least one address"},
+        BadSettingsCase{"EmailWeeklyDigest",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, digest: weekly, smtp: {host: m}}\n",
+                        "2:55: output.email.digest: 'weekly' is not hourly or daily"},
+        BadSettingsCase{"EmailUnknownSeverity",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, immediate_severity: urgent, "
+                        "smtp: {host: m}}\n",
+                        "2:67: output.email.immediate_severity: 'urgent' is not a severity (info, low, "
+                        "medium, high, critical) or none"},
+        BadSettingsCase{"EmailUnknownTransport",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, transport: uucp}\n",
+                        "2:58: output.email.transport: 'uucp' is not smtp or sendmail"},
+        BadSettingsCase{"EmailSmtpWithoutServer",
+                        "output:\n  email: {to: a@c.example, from: b@c.example}\n",
+                        "2:10: output.email: missing 'smtp' (host, port, starttls, ...) for transport: "
+                        "smtp"},
+        BadSettingsCase{"EmailSmtpOnSendmail",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, transport: sendmail, "
+                        "smtp: {host: m}}\n",
+                        "2:74: output.email.smtp: only used with transport: smtp"},
+        BadSettingsCase{"EmailSendmailMissing",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, transport: sendmail, "
+                        "sendmail_path: /nonexistent/sendmail}\n",
+                        "2:83: output.email.sendmail_path: '/nonexistent/sendmail' is not a program "
+                        "baawatch can run (No such file or directory)"},
+        BadSettingsCase{"EmailHostWithPort",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, smtp: {host: \"mail.example:587\"}}\n",
+                        "2:60: output.email.smtp.host: 'mail.example:587' is not a host name or address "
+                        "(the port goes in 'port')"},
+        BadSettingsCase{"EmailStartTlsMaybe",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, smtp: {host: m, starttls: maybe}}\n",
+                        "2:73: output.email.smtp.starttls: 'maybe' is not required or none"},
+        BadSettingsCase{"EmailCaFileWithoutTls",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, smtp: {host: m, starttls: none, "
+                        "ca_file: /ca.pem}}\n",
+                        "2:88: output.email.smtp.ca_file: only used with starttls: required"},
+        BadSettingsCase{"EmailPasswordInClear",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, smtp: {host: mail.example, "
+                        "starttls: none,\n          username: clinic, password_file: /pw}}\n",
+                        "3:21: output.email.smtp.username: a password must not cross the network in "
+                        "clear: use starttls: required (only a mail server on this machine, localhost "
+                        "or 127.0.0.1 or ::1, may be given one without TLS)"},
+        BadSettingsCase{"EmailUsernameWithoutPassword",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, smtp: {host: m, username: clinic}}\n",
+                        "2:53: output.email.smtp: 'username' without 'password_file' (AUTH needs both)"},
+        BadSettingsCase{"EmailPasswordFileMissing",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, smtp: {host: m, username: clinic, "
+                        "password_file: /nonexistent/pw}}\n",
+                        "2:96: output.email.smtp.password_file: '/nonexistent/pw' cannot be read (No "
+                        "such file or directory)"},
+        BadSettingsCase{"EmailBackoffsReversed",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, retry_backoff: 10m, "
+                        "max_backoff: 1m, smtp: {host: m}}\n",
+                        "2:80: output.email.max_backoff: 60 s is shorter than retry_backoff (600 s)"},
+        BadSettingsCase{"EmailUnknownKey",
+                        "output:\n  email: {to: a@c.example, from: b@c.example, cc: x@c.example, smtp: {host: m}}\n",
+                        "2:47: output.email.cc: unknown key 'cc' (expected one of: to, from, digest, "
+                        "immediate_severity, send_empty, transport, smtp, sendmail_path, spool_dir, "
+                        "spool_max_bytes, max_retries, retry_backoff, max_backoff)"},
         BadSettingsCase{"SensorUnknownKey", "sensor: {name: gw1, clinic: x}\n",
                         "1:21: sensor.clinic: unknown key 'clinic' (expected one of: name, site, "
                         "tenant)"},
@@ -344,6 +415,104 @@ TEST(SettingsLoader, ReloadAppliesSiteAndTenantButNotTheSensorName) {
   Settings otherCa = tls;
   otherCa.output.syslog[0].caFile = "/etc/baawatch/tls/new-ca.pem";
   EXPECT_EQ(settingsNeedingRestart(tls, otherCa), std::vector<std::string>{"output.syslog"});
+}
+
+TEST(SettingsLoader, LoadsEmailSettings) {
+  TempFolder folder;
+  folder.write("conf/smtp-password", "s3cret\n");
+  std::string file = folder.write(
+      "conf/baawatch.yaml",
+      "state_directory: state\n"
+      "output:\n"
+      "  json: /var/log/baawatch/alerts.jsonl\n"
+      "  email:\n"
+      "    to: [office@clinic.example, it@msp.example]\n"
+      "    from: baawatch@clinic.example\n"
+      "    digest: hourly\n"
+      "    immediate_severity: critical\n"
+      "    send_empty: true\n"
+      "    smtp: {host: mail.msp.example, port: 2587, server_name: smtp.msp.example,\n"
+      "           username: clinic-7, password_file: smtp-password, timeout: 45s}\n"
+      "    spool_dir: mail-spool\n"
+      "    spool_max_bytes: 1048576\n"
+      "    max_retries: 5\n"
+      "    retry_backoff: 1m\n"
+      "    max_backoff: 1h\n");
+  Settings settings = loadSettings(file);
+  ASSERT_TRUE(settings.output.email);
+  const engine::EmailSettings& email = *settings.output.email;
+  EXPECT_EQ(email.to, (std::vector<std::string>{"office@clinic.example", "it@msp.example"}));
+  EXPECT_EQ(email.from, "baawatch@clinic.example");
+  EXPECT_EQ(email.digest, sink::DigestPeriod::kHourly);
+  EXPECT_EQ(email.immediateSeverity, policy::Severity::kCritical);
+  EXPECT_TRUE(email.sendEmpty);
+  EXPECT_EQ(email.transport, sink::MailTransportKind::kSmtp);
+  EXPECT_EQ(email.smtp.host, "mail.msp.example");
+  EXPECT_EQ(email.smtp.port, 2587);
+  EXPECT_EQ(email.smtp.startTls, sink::StartTls::kRequired);
+  EXPECT_EQ(email.smtp.caFile, "");  // the system's CA store
+  EXPECT_EQ(email.smtp.serverName, "smtp.msp.example");
+  EXPECT_EQ(email.smtp.username, "clinic-7");
+  EXPECT_EQ(email.smtp.passwordFile, folder.path("conf/smtp-password"));
+  EXPECT_DOUBLE_EQ(email.smtp.timeoutSeconds, 45);
+  EXPECT_EQ(email.spoolDir, folder.path("conf/mail-spool"));
+  EXPECT_EQ(email.spoolMaxBytes, 1048576u);
+  EXPECT_EQ(email.maxRetries, 5u);
+  EXPECT_DOUBLE_EQ(email.retryBackoffSeconds, 60);
+  EXPECT_DOUBLE_EQ(email.maxBackoffSeconds, 3600);
+}
+
+TEST(SettingsLoader, EmailDefaults) {
+  TempFolder folder;
+  Settings none = loadSettings(folder.write("none.yaml", "output: {json: \"-\"}\n"));
+  EXPECT_FALSE(none.output.email) << "no mail unless configured";
+  Settings settings = loadSettings(folder.write(
+      "baawatch.yaml",
+      "output:\n  email: {to: office@clinic.example, from: bw@clinic.example,\n"
+      "          smtp: {host: 127.0.0.1, starttls: none}}\n"));
+  ASSERT_TRUE(settings.output.email);
+  const engine::EmailSettings& email = *settings.output.email;
+  EXPECT_EQ(email.to, std::vector<std::string>{"office@clinic.example"});
+  EXPECT_EQ(email.digest, sink::DigestPeriod::kDaily);
+  EXPECT_EQ(email.immediateSeverity, policy::Severity::kHigh);
+  EXPECT_FALSE(email.sendEmpty);
+  EXPECT_EQ(email.smtp.startTls, sink::StartTls::kNone);
+  EXPECT_EQ(email.smtp.port, 25);  // no TLS: the local relay's port
+  EXPECT_EQ(email.spoolDir, "/var/lib/baawatch/mail");
+  Settings sendmail = loadSettings(folder.write(
+      "sendmail.yaml",
+      "output:\n  email: {to: office@clinic.example, from: bw@clinic.example, transport: sendmail,\n"
+      "          sendmail_path: /bin/true, immediate_severity: none}\n"));
+  ASSERT_TRUE(sendmail.output.email);
+  EXPECT_EQ(sendmail.output.email->transport, sink::MailTransportKind::kSendmail);
+  EXPECT_EQ(sendmail.output.email->sendmailPath, "/bin/true");
+  EXPECT_FALSE(sendmail.output.email->immediateSeverity);
+}
+
+TEST(SettingsLoader, EmailCaFileOpenSslCannotReadIsRefusedWithItsPlace) {
+  TempFolder folder;
+  std::string ca = folder.write("ca.pem", "not a certificate\n");
+  std::string file = folder.write(
+      "baawatch.yaml",
+      "output:\n  email:\n    to: a@c.example\n    from: b@c.example\n"
+      "    smtp: {host: m, ca_file: ca.pem}\n");
+  std::string error = errorOf(file);
+  EXPECT_EQ(error.rfind(file + ":5:30: output.email.smtp.ca_file: '" + ca +
+                            "' holds no CA certificate OpenSSL can read",
+                        0),
+            0u)
+      << error;
+}
+
+TEST(SettingsLoader, ReloadNamesAChangedEmailForARestart) {
+  Settings before;
+  Settings after = before;
+  after.output.email.emplace();
+  after.output.email->to = {"office@clinic.example"};
+  EXPECT_EQ(settingsNeedingRestart(before, after), std::vector<std::string>{"output.email"});
+  Settings moreRecipients = after;
+  moreRecipients.output.email->to.push_back("it@msp.example");
+  EXPECT_EQ(settingsNeedingRestart(after, moreRecipients), std::vector<std::string>{"output.email"});
 }
 
 TEST(SettingsLoader, MissingFileNamesThePath) {

@@ -26,7 +26,8 @@ using baawatch::testing::TempFolder;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A stats record's counters as a live gateway with two syslog destinations would have them.
+// A stats record's counters as a live gateway with two syslog destinations and e-mail would have
+// them.
 Counters gatewayCounters() {
   Counters counters;
   counters.add("capture.packets", 123456);
@@ -58,6 +59,9 @@ Counters gatewayCounters() {
   counters.add("syslog.0.resent", 1);
   counters.add("syslog.1.sent", 16);
   counters.add("syslog.1.failed", 0);
+  counters.add("email.sent", 3);
+  counters.add("email.failed", 1);
+  counters.add("email.spool_pending", 0);
   return counters;
 }
 
@@ -122,6 +126,27 @@ TEST(PrometheusText, FileReplayWithoutCaptureCountersStillHasEveryUnlabelledFami
   // No alert yet: the labelled family is left out rather than written without samples.
   EXPECT_THAT(text, Not(HasSubstr("baawatch_alerts_total")));
   EXPECT_THAT(text, Not(HasSubstr("destination=")));
+  // No e-mail configured: its figures are not shown as zeros of a mail set up.
+  EXPECT_THAT(text, Not(HasSubstr("baawatch_email_")));
+}
+
+TEST(PrometheusText, EmailFiguresWhenMailIsConfigured) {
+  Counters counters;
+  counters.add("email.sent", 4);
+  counters.add("email.failed", 2);
+  counters.add("email.retried", 2);
+  counters.add("email.spooled", 1);
+  counters.add("email.rejected", 0);
+  counters.add("email.spool_overflow", 0);
+  counters.add("email.spool_pending", 1);
+  std::string text = formatPrometheusText(counters);
+  EXPECT_THAT(text, HasSubstr("# TYPE baawatch_email_sent_total counter\nbaawatch_email_sent_total 4\n"));
+  EXPECT_THAT(text, HasSubstr("baawatch_email_failed_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("baawatch_email_retried_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("baawatch_email_spooled_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("baawatch_email_rejected_total 0\n"));
+  EXPECT_THAT(text, HasSubstr("baawatch_email_spool_overflow_total 0\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE baawatch_email_spool_mails gauge\nbaawatch_email_spool_mails 1\n"));
 }
 
 TEST(PrometheusText, SyslogLabelIsTheDestinationIndexOnly) {
