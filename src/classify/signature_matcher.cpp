@@ -45,7 +45,9 @@ namespace {
 // whatever the mix of prefix lengths (the VPN and Tor lists hold many).
 class AddressPartition {
  public:
-  using Key = unsigned __int128;
+  // An address family's whole space as one ordered integer; __extension__ because ISO C++ has no
+  // 128-bit type and the CI build is pedantic.
+  __extension__ typedef unsigned __int128 Key;
 
   static Key keyOf(const IpAddress& address) {
     return (static_cast<Key>(address.highBits()) << 64) | address.lowBits();
