@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True
 
 import apple_scenarios  # noqa: E402
+import call_scenarios  # noqa: E402
 import facetime_scenarios  # noqa: E402
 import hello_scenarios  # noqa: E402
 import malformed_scenarios  # noqa: E402
@@ -33,7 +34,8 @@ import quic_initial  # noqa: E402
 import scenarios  # noqa: E402
 
 ALL_SCENARIOS = (scenarios.SCENARIOS + apple_scenarios.SCENARIOS + facetime_scenarios.SCENARIOS
-                 + malformed_scenarios.SCENARIOS + hello_scenarios.SCENARIOS)
+                 + malformed_scenarios.SCENARIOS + hello_scenarios.SCENARIOS
+                 + call_scenarios.SCENARIOS)
 
 DEFAULT_OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 

@@ -96,22 +96,25 @@ def _whatsapp_chat_open(trace: Trace, t: int, phone: Host, chat_server: Host,
 
 
 def _whatsapp_call_stun(trace: Trace, t: int, phone: Host, relay: Host, port: int,
-                        rng: random.Random) -> int:
+                        rng: random.Random, family: int = 4) -> int:
     """Call setup on the relay 5-tuple, as in nDPI's WhatsApp call captures: TURN-style
-    Allocate (0x0003: XOR-RELAYED-ADDRESS + MESSAGE-INTEGRITY) answered with 0x0103 +
-    XOR-MAPPED-ADDRESS; ordinary Binding Requests (0x0001: USERNAME, PRIORITY,
-    ICE-CONTROLLING, WhatsApp attribute 0x4000, MESSAGE-INTEGRITY, FINGERPRINT) answered with
+    Allocate (0x0003: WhatsApp's attribute 0x4000 first, XOR-RELAYED-ADDRESS,
+    MESSAGE-INTEGRITY) answered with 0x0103 + XOR-MAPPED-ADDRESS and 0x4002 (8 bytes);
+    ordinary Binding Requests (0x0001: USERNAME, PRIORITY, ICE-CONTROLLING, WhatsApp attribute 0x4000, MESSAGE-INTEGRITY, FINGERPRINT) answered with
     0x0101; WhatsApp's private 0x0800 request / 0x0801 answer (attributes 0x4000-0x4002)."""
     rtt = 38 * MILLISECOND
+    public = CLINIC_PUBLIC_IP if family == 4 else phone.address(6)
     for _ in range(2):
         tid = rng.randbytes(12)
         send_udp(trace, t, phone, relay, port, 3478, p.stun_message(p.STUN_ALLOCATE_REQUEST, tid, [
-            (p.STUN_ATTR_XOR_RELAYED_ADDRESS, p.stun_xor_address("0.0.0.0", 0, tid)),
-            (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))]))
+            (0x4000, rng.randbytes(rng.randrange(60, 100))),
+            (p.STUN_ATTR_XOR_RELAYED_ADDRESS, p.stun_xor_address("0.0.0.0" if family == 4 else "::", 0, tid)),
+            (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))]), family=family)
         send_udp(trace, t + rtt + rng.randrange(3000), relay, phone, 3478, port,
                  p.stun_message(p.STUN_ALLOCATE_SUCCESS, tid, [
-                     (p.STUN_ATTR_XOR_MAPPED_ADDRESS, p.stun_xor_address(CLINIC_PUBLIC_IP, 41872, tid)),
-                     (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))]))
+                     (p.STUN_ATTR_XOR_MAPPED_ADDRESS, p.stun_xor_address(public, 41872, tid)),
+                     (0x4002, rng.randbytes(8)),
+                     (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))]), family=family)
         t += 45 * MILLISECOND
     username = rng.randbytes(4).hex() + ":" + rng.randbytes(4).hex()
     for _ in range(3):
@@ -121,18 +124,18 @@ def _whatsapp_call_stun(trace: Trace, t: int, phone: Host, relay: Host, port: in
             (p.STUN_ATTR_PRIORITY, struct.pack("!I", 0x6E7F1EFF)),
             (p.STUN_ATTR_ICE_CONTROLLING, rng.randbytes(8)),
             (0x4000, rng.randbytes(4)),
-            (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))], fingerprint=True))
+            (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))], fingerprint=True), family=family)
         send_udp(trace, t + rtt + rng.randrange(3000), relay, phone, 3478, port,
                  p.stun_message(p.STUN_BINDING_SUCCESS, tid, [
-                     (p.STUN_ATTR_XOR_MAPPED_ADDRESS, p.stun_xor_address(CLINIC_PUBLIC_IP, 41872, tid)),
-                     (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))], fingerprint=True))
+                     (p.STUN_ATTR_XOR_MAPPED_ADDRESS, p.stun_xor_address(public, 41872, tid)),
+                     (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))], fingerprint=True), family=family)
         t += 60 * MILLISECOND
     tid = rng.randbytes(12)
     send_udp(trace, t, phone, relay, port, 3478, p.stun_message(0x0800, tid, [
-        (0x4000, rng.randbytes(16)), (0x4001, rng.randbytes(4)), (0x4002, rng.randbytes(8))]))
+        (0x4000, rng.randbytes(16)), (0x4001, rng.randbytes(4)), (0x4002, rng.randbytes(8))]), family=family)
     t += rtt
     send_udp(trace, t, relay, phone, 3478, port, p.stun_message(0x0801, tid, [
-        (0x4000, rng.randbytes(16)), (0x4002, rng.randbytes(8))]))
+        (0x4000, rng.randbytes(16)), (0x4002, rng.randbytes(8))]), family=family)
     return t + 20 * MILLISECOND
 
 

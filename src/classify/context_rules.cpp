@@ -2,6 +2,7 @@
 #include "baawatch/classify/call_push_context.hpp"
 #include "baawatch/classify/detector.hpp"
 #include "baawatch/classify/session_context.hpp"
+#include "baawatch/classify/socket_association.hpp"
 
 namespace baawatch::classify {
 
@@ -9,6 +10,8 @@ ContextRules::ContextRules(std::shared_ptr<const SignatureCatalog> catalog) {
   // The attachment correlation first: it gives a verdict that the session context may refine.
   rules_.push_back(std::make_unique<AttachmentCorrelator>(catalog));
   rules_.push_back(std::make_unique<SessionContext>());
+  // After the session context: a seed's verdict is the one it settled on.
+  rules_.push_back(std::make_unique<SocketAssociation>());
   // FaceTime's push context last: a call the session context confirmed needs no second step.
   rules_.push_back(std::make_unique<CallPushContext>(catalog));
 }
@@ -29,6 +32,20 @@ bool ContextRules::refine(const std::string& deviceId, const flow::Flow& flow, F
     }
   }
   return changed;
+}
+
+bool ContextRules::refineEnded(const flow::Flow& flow, FlowFacts& facts, Timestamp endTime) {
+  for (auto& rule : rules_) {
+    if (rule->refineEnded(flow, facts, endTime)) {
+      counters_.add(rule->refinedCounter());
+      return true;
+    }
+  }
+  return false;
+}
+
+void ContextRules::flowEnded(const flow::Flow& flow, const FlowFacts& facts, Timestamp endTime) {
+  for (auto& rule : rules_) rule->flowEnded(flow, facts, endTime);
 }
 
 void ContextRules::forgetBefore(Timestamp now) {

@@ -6,6 +6,7 @@
 #include "baawatch/classify/call_push_context.hpp"
 #include "baawatch/classify/facetime_behaviour.hpp"
 #include "baawatch/classify/session_context.hpp"
+#include "baawatch/classify/socket_association.hpp"
 #include "baawatch/common/config_error.hpp"
 #include "classify/push_activity_detector.hpp"
 
@@ -38,7 +39,7 @@ std::vector<DetectorNeeds> builtInDetectorNeeds() {
   std::vector<DetectorNeeds> needs;
   for (auto* list : {&FaceTimeBehaviour::needs, &PushActivityDetector::needs,
                      &AttachmentCorrelator::needs, &SessionContext::needs,
-                     &CallPushContext::needs}) {
+                     &SocketAssociation::needs, &CallPushContext::needs}) {
     for (DetectorNeeds& need : list()) needs.push_back(std::move(need));
   }
   return needs;

@@ -4,13 +4,16 @@
 #include <array>
 #include <cstring>
 
+#include "baawatch/decode/stun_message.hpp"
+
 namespace baawatch::classify {
 namespace {
 
 constexpr std::array<WireShape, kWireShapeCount> kAllShapes{
     WireShape::kDiscordIpDiscovery, WireShape::kDiscordLatencyPing,
     WireShape::kDnscryptResponse,   WireShape::kTailscaleDisco,
-    WireShape::kWhatsappChatPrologue, WireShape::kZoomP2pHello};
+    WireShape::kWhatsappChatPrologue, WireShape::kZoomP2pHello,
+    WireShape::kWhatsappStun};
 
 using Bytes = std::span<const std::uint8_t>;
 
@@ -87,6 +90,25 @@ bool isZoomP2pHello(Bytes payload, bool firstOfDirection) {
          std::all_of(payload.end() - 4, payload.end(), [](std::uint8_t c) { return c == 0; });
 }
 
+// WhatsApp's call STUN (research notes "WhatsApp", after nDPI 2024's stun.c and the WhatsApp call
+// captures): its private message types 0x0800-0x0802 and 0x0804-0x0805 (call set-up and the
+// relay keep-alive, request and answer), or its attributes 0x4000-0x4004 and 0x4007 on any
+// message (the relay's Allocate answer carries 0x4002). Either direction shows it, so a capture
+// that holds only the relay's answers still does.
+bool isWhatsappStun(Bytes payload) {
+  // STUN's top two bits are 00; WhatsApp's 0x08xx types lie outside RFC 7983's 0-3 first bytes.
+  if (payload.empty() || payload[0] > 0x3F) return false;
+  auto stun = decode::parseStunMessage(payload);
+  if (!stun || !stun->hasMagicCookie) return false;
+  std::uint16_t type = stun->messageType;
+  if ((type >= 0x0800 && type <= 0x0802) || type == 0x0804 || type == 0x0805) return true;
+  return std::any_of(stun->attributes.begin(), stun->attributes.end(),
+                     [](const decode::StunAttribute& attribute) {
+                       return (attribute.type >= 0x4000 && attribute.type <= 0x4004) ||
+                              attribute.type == 0x4007;
+                     });
+}
+
 std::uint32_t bit(WireShape shape) { return 1u << static_cast<unsigned>(shape); }
 
 }  // namespace
@@ -105,6 +127,8 @@ std::string_view toString(WireShape shape) {
       return "whatsapp-chat-prologue";
     case WireShape::kZoomP2pHello:
       return "zoom-p2p-hello";
+    case WireShape::kWhatsappStun:
+      return "whatsapp-stun";
   }
   return "unknown";
 }
@@ -126,6 +150,7 @@ std::uint32_t recogniseWireShapes(Bytes payload, WireTransport transport, bool f
     if (isDiscordLatencyPing(payload)) shapes |= bit(WireShape::kDiscordLatencyPing);
     if (isTailscaleDisco(payload)) shapes |= bit(WireShape::kTailscaleDisco);
     if (isZoomP2pHello(payload, firstOfDirection)) shapes |= bit(WireShape::kZoomP2pHello);
+    if (isWhatsappStun(payload)) shapes |= bit(WireShape::kWhatsappStun);
   } else if (isWhatsappChatPrologue(payload, fromServer, firstOfDirection)) {
     shapes |= bit(WireShape::kWhatsappChatPrologue);
   }

@@ -49,6 +49,11 @@ void DecisionStage::observeSignal(const classify::DetectorSignal& signal) {
 void DecisionStage::onClassified(const flow::Flow& flow, const classify::FlowFacts& facts,
                                  Timestamp time) {
   noteTime(time);
+  decide(flow, facts, time, std::nullopt);
+}
+
+void DecisionStage::decide(const flow::Flow& flow, const classify::FlowFacts& facts,
+                           Timestamp time, std::optional<classify::FlowFacts> decidedHere) {
   FlowState state;
   // The clinic device is the endpoint inside the clinical networks, the client when both or
   // neither are.
@@ -56,7 +61,8 @@ void DecisionStage::onClassified(const flow::Flow& flow, const classify::FlowFac
       policyEngine_.isClinical(flow.client) || !policyEngine_.isClinical(flow.server);
   state.device = inventory_.lookup(state.deviceIsClient ? flow.client : flow.server,
                                    state.deviceIsClient ? flow.clientMac : flow.serverMac);
-  classify::FlowFacts refined = facts;
+  state.decided = std::move(decidedHere);
+  classify::FlowFacts refined = state.decided ? *state.decided : facts;
   if (contextRules_.refine(state.device.id, flow, refined, time)) state.decided = std::move(refined);
   const classify::FlowFacts& decided = state.decided ? *state.decided : facts;
   if (decided.verdict) {
@@ -83,12 +89,22 @@ void DecisionStage::onFlowEnd(const flow::Flow& flow, const classify::FlowFacts*
                               flow::FlowEndReason reason, Timestamp endTime) {
   noteTime(endTime);
   auto found = flows_.find(flow.id);
+  if (found == flows_.end() && facts != nullptr && !facts->verdict) {
+    // What explains a flow may have come after it was judged: the rules may give it a verdict
+    // now, and it is decided (alert, encounter, counts) as if classified at its end.
+    classify::FlowFacts late = *facts;
+    if (contextRules_.refineEnded(flow, late, endTime)) {
+      decide(flow, *facts, endTime, std::move(late));
+      found = flows_.find(flow.id);
+    }
+  }
+  if (found != flows_.end() && found->second.decided) facts = &*found->second.decided;
+  if (facts != nullptr && facts->verdict) contextRules_.flowEnded(flow, *facts, endTime);
   if (found == flows_.end()) {
     if (flowRecords_) sink_.write(builder_.flow(flow, facts, reason, endTime));
     return;
   }
   FlowState& state = found->second;
-  if (state.decided) facts = &*state.decided;
   if (state.reported && facts != nullptr && facts->verdict) {
     if (!state.encounterKey.empty()) {
       encounters_.flowEnded(state.encounterKey, flow, state.deviceIsClient, *facts->verdict);

@@ -9,7 +9,8 @@
 namespace baawatch::engine {
 namespace {
 
-flow::FlowTableOptions flowOptions(const FlowSettings& settings, unsigned shards) {
+flow::FlowTableOptions flowOptions(const Snapshot& snapshot, unsigned shards) {
+  const FlowSettings& settings = snapshot.settings.flows;
   flow::FlowTableOptions options;
   // The cap bounds the whole process: each of N shards holds its share.
   options.maxFlows = std::max<std::uint32_t>(1, settings.maxFlows / std::max(1u, shards));
@@ -18,6 +19,9 @@ flow::FlowTableOptions flowOptions(const FlowSettings& settings, unsigned shards
   options.tcpClosedTimeout = settings.tcpClosedTimeout;
   options.udpTimeout = settings.udpTimeout;
   options.otherTimeout = settings.otherTimeout;
+  // Those of the first snapshot, for good: a flow keeps its sides, and the sharded dispatch
+  // places flows by the same networks.
+  options.clientNetworks = snapshot.policy->clinicalNetworks;
   return options;
 }
 
@@ -35,8 +39,8 @@ FlowStage::FlowStage(const Snapshot& snapshot, FlowEvents& events, unsigned shar
     : events_(events),
       classifierOptions_(classifierOptions(snapshot.settings)),
       classifier_(std::make_unique<classify::FlowClassifier>(snapshot.catalog, classifierOptions_)),
-      maxDeadlines_(flowOptions(snapshot.settings.flows, shards).maxFlows),
-      flows_(flowOptions(snapshot.settings.flows, shards),
+      maxDeadlines_(flowOptions(snapshot, shards).maxFlows),
+      flows_(flowOptions(snapshot, shards),
              [this](flow::Flow& flow, flow::FlowEndReason reason, Timestamp endTime) {
                onFlowEnd(flow, reason, endTime);
              }) {}

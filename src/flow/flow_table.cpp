@@ -97,6 +97,22 @@ FlowTable::FlowTable(FlowTableOptions options, EndHandler onEnd)
                                options_.otherTimeout});
 }
 
+bool FlowTable::senderIsServer(const decode::DecodedPacket& packet) const {
+  if (packet.ipProtocol == 6) {
+    constexpr std::uint8_t kSynAck = decode::tcp_flags::kSyn | decode::tcp_flags::kAck;
+    // A SYN says who opened the connection; a SYN-ACK seen first means the SYN was missed and
+    // its sender is the server.
+    if ((packet.tcpFlags & kSynAck) == kSynAck) return true;
+    if (packet.tcpFlags & decode::tcp_flags::kSyn) return false;
+  }
+  auto inside = [this](const IpAddress& address) {
+    return std::any_of(options_.clientNetworks.begin(), options_.clientNetworks.end(),
+                       [&](const IpRange& range) { return range.contains(address); });
+  };
+  if (options_.clientNetworks.empty()) return false;
+  return !inside(packet.source) && inside(packet.destination);
+}
+
 FlowTable::~FlowTable() {
   for (NodeList* list : {&idle_, &recent_}) {
     for (Node* node = list->head; node != nullptr; node = node->next) node->flow.~Flow();
@@ -261,11 +277,7 @@ FlowTable::Tracked FlowTable::track(const decode::DecodedPacket& packet) {
       fresh.icmpType = packet.payload[0];
       fresh.icmpCode = packet.payload[1];
     }
-    // A SYN-ACK seen first means we missed the SYN: its sender is the server.
-    bool senderIsServer = packet.ipProtocol == 6 &&
-                          (packet.tcpFlags & (decode::tcp_flags::kSyn | decode::tcp_flags::kAck)) ==
-                              (decode::tcp_flags::kSyn | decode::tcp_flags::kAck);
-    if (senderIsServer) {
+    if (senderIsServer(packet)) {
       fresh.client = packet.destination;
       fresh.clientPort = packet.destinationPort;
       fresh.server = packet.source;

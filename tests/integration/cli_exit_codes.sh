@@ -46,12 +46,13 @@ status=0
 mkdir -p "$WORK/check"
 cp -r "$BAAWATCH_SOURCE_DIR/signatures" "$WORK/check/signatures"
 printf 'colour: blue\n' >>"$WORK/check/signatures/services/telegram.yaml"
+colour_line=$(wc -l <"$WORK/check/signatures/services/telegram.yaml")
 printf 'clinical_networks:\n  - 10.0.0.0/33\n' >"$WORK/check/policy.yaml"
 printf 'signatures: signatures\npolicy: policy.yaml\nworkers: 0\n' >"$WORK/check/baawatch.yaml"
 status=0
 "$BAAWATCH" --check-config -c "$WORK/check/baawatch.yaml" >/dev/null 2>"$WORK/check.err" || status=$?
 ((status == 2)) || fail "--check-config with three errors exited $status, not 2"
-for want in "baawatch.yaml:3:10: workers:" "telegram.yaml:34:1: colour: unknown key" \
+for want in "baawatch.yaml:3:10: workers:" "telegram.yaml:$colour_line:1: colour: unknown key" \
   "policy.yaml:2:5: clinical_networks[0]:" "3 configuration errors"; do
   grep -qF "$want" "$WORK/check.err" || fail "--check-config does not list '$want': $(cat "$WORK/check.err")"
 done

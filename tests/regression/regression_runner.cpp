@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -76,32 +77,6 @@ RunResult runBaawatch(const std::vector<std::string>& args, const std::string& t
   return result;
 }
 
-// Follows a dotted path ("service.id") into a record; null when absent. Keys may themselves hold
-// dots (counter names such as "decode.ipv4.truncated"), so the longest key that fits wins.
-const json* lookupPath(const json& record, const std::string& path) {
-  std::vector<std::string> parts;
-  std::stringstream stream(path);
-  for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
-  const json* node = &record;
-  std::size_t index = 0;
-  while (index < parts.size()) {
-    if (!node->is_object()) return nullptr;
-    bool found = false;
-    for (std::size_t end = parts.size(); end > index; --end) {
-      std::string key = parts[index];
-      for (std::size_t i = index + 1; i < end; ++i) key += "." + parts[i];
-      if (node->contains(key)) {
-        node = &(*node)[key];
-        index = end;
-        found = true;
-        break;
-      }
-    }
-    if (!found) return nullptr;
-  }
-  return node;
-}
-
 bool valueMatches(const json* actual, const YAML::Node& expected) {
   if (expected.IsSequence()) {  // any of
     for (const auto& option : expected)
@@ -125,10 +100,32 @@ bool valueMatches(const json* actual, const YAML::Node& expected) {
   return false;
 }
 
+// Whether the value at a dotted path ("service.id") matches, from `parts[index]` on; an absent
+// path is null. Keys may themselves hold dots (counter names such as "decode.ipv4.truncated"),
+// so the longest key that fits wins. Through a list, any element may match ("evidence.rule_id").
+bool pathMatches(const json& node, const std::vector<std::string>& parts, std::size_t index,
+                 const YAML::Node& expected) {
+  if (index == parts.size()) return valueMatches(&node, expected);
+  if (node.is_array()) {
+    return std::any_of(node.begin(), node.end(), [&](const json& element) {
+      return pathMatches(element, parts, index, expected);
+    });
+  }
+  if (!node.is_object()) return valueMatches(nullptr, expected);
+  for (std::size_t end = parts.size(); end > index; --end) {
+    std::string key = parts[index];
+    for (std::size_t i = index + 1; i < end; ++i) key += "." + parts[i];
+    if (node.contains(key)) return pathMatches(node[key], parts, end, expected);
+  }
+  return valueMatches(nullptr, expected);
+}
+
 bool recordMatches(const json& record, const YAML::Node& where) {
   for (const auto& condition : where) {
-    if (!valueMatches(lookupPath(record, condition.first.as<std::string>()), condition.second))
-      return false;
+    std::vector<std::string> parts;
+    std::stringstream stream(condition.first.as<std::string>());
+    for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
+    if (!pathMatches(record, parts, 0, condition.second)) return false;
   }
   return true;
 }

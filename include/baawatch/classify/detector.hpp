@@ -106,6 +106,21 @@ class ContextRule {
   // none) or rewrite it. Returns true when it changed it.
   virtual bool refine(const std::string& deviceId, const flow::Flow& flow, FlowFacts& facts,
                       Timestamp time) = 0;
+  // A flow that ended without a verdict: a rule that learns across flows may give it one now,
+  // when what explains it came after the flow was judged (a relay flow judged after the P2P leg
+  // of its socket). Returns true when it set `facts.verdict`.
+  virtual bool refineEnded(const flow::Flow& flow, FlowFacts& facts, Timestamp endTime) {
+    (void)flow;
+    (void)facts;
+    (void)endTime;
+    return false;
+  }
+  // A flow with a verdict ended, with the facts it was decided on.
+  virtual void flowEnded(const flow::Flow& flow, const FlowFacts& facts, Timestamp endTime) {
+    (void)flow;
+    (void)facts;
+    (void)endTime;
+  }
   // Forgets per-device memory that can no longer matter at `now`.
   virtual void forgetBefore(Timestamp now) { (void)now; }
   // A new catalog (reload): rules read their rules and thresholds again. Per-device memory that
@@ -115,7 +130,9 @@ class ContextRule {
 
 // The context rules of the decision side, in order: the iMessage attachment correlation (it
 // gives unattributed flows a verdict), then the session context (it refines call verdicts), then
-// FaceTime's push context (push activity just before a medium FaceTime call raises it).
+// the socket association (a call's socket lends its service to the socket's unattributed UDP
+// flows), then FaceTime's push context (push activity just before a medium FaceTime call raises
+// it).
 class ContextRules {
  public:
   explicit ContextRules(std::shared_ptr<const SignatureCatalog> catalog);
@@ -127,6 +144,9 @@ class ContextRules {
   // Runs every rule; true when one changed the verdict.
   bool refine(const std::string& deviceId, const flow::Flow& flow, FlowFacts& facts,
               Timestamp time);
+  // A flow without a verdict ended: the first rule that gives it one; true when one did.
+  bool refineEnded(const flow::Flow& flow, FlowFacts& facts, Timestamp endTime);
+  void flowEnded(const flow::Flow& flow, const FlowFacts& facts, Timestamp endTime);
   void forgetBefore(Timestamp now);
   void replaceCatalog(std::shared_ptr<const SignatureCatalog> catalog);
   // One counter per rule's refinedCounter().

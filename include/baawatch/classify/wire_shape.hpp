@@ -18,8 +18,9 @@ enum class WireShape : std::uint8_t {
   kTailscaleDisco,       // Tailscale's peer discovery message
   kWhatsappChatPrologue, // WhatsApp's chat (chatd) connection prologue
   kZoomP2pHello,         // Zoom's first packet of a direct (peer-to-peer) media leg
+  kWhatsappStun,         // STUN with WhatsApp's private message types or attributes
 };
-inline constexpr std::size_t kWireShapeCount = 6;
+inline constexpr std::size_t kWireShapeCount = 7;
 
 std::string_view toString(WireShape shape);        // the name signature files use
 std::optional<WireShape> wireShapeNamed(std::string_view name);

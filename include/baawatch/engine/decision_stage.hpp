@@ -9,6 +9,7 @@
 // Thread: one thread at a time.
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -83,6 +84,11 @@ class DecisionStage {
     bool deviceIsClient = true;
     std::optional<classify::FlowFacts> decided;  // when the verdict was set or refined here
   };
+
+  // Attributes `flow` to its device, lets the context rules refine `facts` (or `decidedHere`,
+  // facts the stage already decided), and applies the policy: the alert, encounter and counts.
+  void decide(const flow::Flow& flow, const classify::FlowFacts& facts, Timestamp time,
+              std::optional<classify::FlowFacts> decidedHere);
 
   sink::RecordSink& sink_;
   record::RecordOrigin origin_;

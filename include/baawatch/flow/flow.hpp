@@ -60,7 +60,9 @@ enum class TcpState : std::uint8_t { kNone, kSynSeen, kEstablished, kClosing, kC
 struct Flow {
   std::uint64_t id = 0;            // sequence number within this table, for logs and records
   FlowKey key;
-  // The initiator is the client: the sender of the first packet, or of a bare SYN.
+  // The client is the initiator where the table sees one (the sender of a bare SYN); for other
+  // flows it is the endpoint inside the clinic's networks when exactly one is, else the sender
+  // of the first packet (flow/flow_table.hpp, FlowTableOptions::clientNetworks).
   IpAddress client;
   IpAddress server;
   std::uint16_t clientPort = 0;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "baawatch/common/counters.hpp"
+#include "baawatch/common/ip_address.hpp"
 #include "baawatch/flow/flow.hpp"
 
 namespace baawatch::flow {
@@ -21,6 +22,12 @@ struct FlowTableOptions {
   double udpTimeout = 120;
   double otherTimeout = 60;
   std::uint64_t hashSeed = 0;  // 0: draw one from std::random_device
+  // The networks the clinic's devices are on (the policy's clinical networks). A flow whose
+  // opening the table does not see (UDP, ICMP, TCP caught without its SYN) takes the endpoint
+  // inside them as its client when exactly one endpoint is: in a one-way capture, or when a
+  // relay or a peer speaks first, the first sender is the far end, and every rule that reads the
+  // server's address or port would read the device's. Empty: the first sender is the client.
+  std::vector<IpRange> clientNetworks;
 };
 
 class FlowTable {
@@ -86,6 +93,8 @@ class FlowTable {
   double timeoutFor(const Flow& flow) const;
   void end(Node* node, FlowEndReason reason, Timestamp endTime);
   Node* leastRecent() const;
+  // Whether the first packet of a new flow came from its server (see clientNetworks).
+  bool senderIsServer(const decode::DecodedPacket& packet) const;
   void expireIdle(Timestamp now);
   void pushDue(Node* node);
   Node* find(const FlowKey& key, std::size_t hash) const;

@@ -122,8 +122,8 @@ INSTANTIATE_TEST_SUITE_P(
                          "observe_max_packets, observe_max_seconds, push_before_call_seconds, "
                          "rtp_min_facetime_packets, "
                          "rtp_min_packets, rtp_payload_types, session_window_seconds, "
-                         "video_min_kbps, weight_apple_address, weight_apple_stun_attributes, "
-                         "weight_documented_port, weight_legacy_symmetric_port, "
+                         "socket_association_seconds, video_min_kbps, weight_apple_address, "
+                         "weight_apple_stun_attributes, weight_documented_port, weight_legacy_symmetric_port, "
                          "weight_media_both_ways, weight_quic_without_sni, weight_rtp, "
                          "weight_rtp_facetime_types, weight_stun_turn)"},
         BadThresholdCase{"MisspeltInAnotherService", "imessage", "  attachment_window_seconds:",
@@ -131,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(
                          "behaviour.attachment_window_second: no detector reads threshold "
                          "'attachment_window_second' (thresholds read from imessage's file: "
                          "apns_activity_min_payload_bytes, attachment_window_seconds, "
-                         "session_window_seconds)"},
+                         "session_window_seconds, socket_association_seconds)"},
         BadThresholdCase{"CountWithAFraction", "facetime", "value: 20000", "value: 200.5",
                          "200.5",
                          "behaviour.observe_max_packets.value: needs a whole number >= 0 in "
@@ -182,11 +182,11 @@ TEST(DetectorNeeds, FaceTimeWithoutASignalWeightIsRefused) {
 }
 
 TEST(DetectorNeeds, OptionalThresholdMayBeSetByAnyService) {
-  EditedSignatures edited("whatsapp", "rules:",
+  EditedSignatures edited("zoom", "rules:",
                           "behaviour:\n  session_window_seconds: {value: 300, reason: \"r\"}\n"
                           "rules:");
   SignatureCatalog catalog = loadSignatureCatalog(edited.folder.path());
-  EXPECT_DOUBLE_EQ(catalog.find("whatsapp")->behaviour.at("session_window_seconds"), 300);
+  EXPECT_DOUBLE_EQ(catalog.find("zoom")->behaviour.at("session_window_seconds"), 300);
 }
 
 TEST(DetectorNeeds, ACatalogWithoutTheServiceLeavesItsDetectorIdle) {

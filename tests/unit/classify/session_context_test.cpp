@@ -274,6 +274,29 @@ TEST(SessionContextTest, ALaterNamedFlowExtendsTheSession) {
   EXPECT_TRUE(context.refine(kPhone, call, at(1100)));
 }
 
+TEST(SessionContextTest, ASessionLastsWhileItsNamedFlowIsOpenThenTheWindowAfterItsLastPacket) {
+  SessionContext context;
+  flow::Flow chat;
+  chat.id = 7;
+  chat.firstSeen = at(100);
+  chat.lastSeen = at(5000);
+  FlowFacts facts;
+  facts.verdict = namedChat();
+  context.refine(kPhone, chat, facts, at(100));
+  // The chat connection is still open an hour later: the session is too.
+  Verdict during = anonymousCall();
+  EXPECT_TRUE(context.refine(kPhone, during, at(3700)));
+  EXPECT_EQ(during.service, &kWhatsapp);
+  context.forgetBefore(at(100000), SessionContext::kForgetMarginSeconds);
+  EXPECT_EQ(context.devices(), 1u) << "an open session is never forgotten";
+  context.flowEnded(chat, facts, at(5120));
+  // Then 600 s from its last packet (5000 s), not from its end.
+  Verdict inside = anonymousCall();
+  EXPECT_TRUE(context.refine(kPhone, inside, at(5600)));
+  Verdict after = anonymousCall();
+  EXPECT_FALSE(context.refine(kPhone, after, at(5601)));
+}
+
 TEST(SessionContextTest, StaleSessionOfOwnServiceDoesNotBlock) {
   SessionContext context;
   context.observe(kPhone, namedChat(kMessenger), at(0));  // long over by t = 900

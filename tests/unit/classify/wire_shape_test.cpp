@@ -122,6 +122,49 @@ TEST(WireShape, ZoomDirectLegHello) {
   EXPECT_EQ(udp(hello), 0u) << "must end in four zero bytes";
 }
 
+// A STUN message: type, length, magic cookie, transaction id, then each attribute (type,
+// length, value padded to 4 bytes).
+Bytes stun(std::uint16_t type, std::vector<std::pair<std::uint16_t, std::size_t>> attributes,
+           bool cookie = true) {
+  Bytes body;
+  for (auto [attribute, length] : attributes) {
+    body.push_back(static_cast<std::uint8_t>(attribute >> 8));
+    body.push_back(static_cast<std::uint8_t>(attribute));
+    body.push_back(static_cast<std::uint8_t>(length >> 8));
+    body.push_back(static_cast<std::uint8_t>(length));
+    body.insert(body.end(), (length + 3) / 4 * 4, 0x5A);
+  }
+  Bytes message = {static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type),
+                   static_cast<std::uint8_t>(body.size() >> 8),
+                   static_cast<std::uint8_t>(body.size())};
+  Bytes magic = cookie ? Bytes{0x21, 0x12, 0xA4, 0x42} : Bytes{0x01, 0x02, 0x03, 0x04};
+  message.insert(message.end(), magic.begin(), magic.end());
+  message.insert(message.end(), 12, 0x07);
+  message.insert(message.end(), body.begin(), body.end());
+  return message;
+}
+
+TEST(WireShape, WhatsappStunByItsPrivateTypesOrAttributesEitherWay) {
+  const std::uint32_t whatsapp = bit(WireShape::kWhatsappStun);
+  // Call set-up and keep-alive types, request and answer.
+  for (std::uint16_t type : {0x0800, 0x0801, 0x0802, 0x0804, 0x0805}) {
+    EXPECT_EQ(udp(stun(type, {{0x4000, 16}})), whatsapp) << type;
+    EXPECT_EQ(udp(stun(type, {}), true), whatsapp) << type;
+  }
+  // Its attributes on ordinary messages: the relay's Allocate answer carries 0x4002.
+  EXPECT_EQ(udp(stun(0x0103, {{0x0020, 8}, {0x4002, 8}, {0x0008, 20}}), true), whatsapp);
+  EXPECT_EQ(udp(stun(0x0003, {{0x4000, 80}, {0x0016, 8}})), whatsapp);
+  EXPECT_EQ(udp(stun(0x0001, {{0x4007, 4}})), whatsapp);
+  // Not WhatsApp's: plain ICE checks, Teams' 0x8070, Apple's 0x8007, other types, no cookie.
+  EXPECT_EQ(udp(stun(0x0001, {{0x0008, 20}})), 0u);
+  EXPECT_EQ(udp(stun(0x0001, {{0x8070, 4}})), 0u);
+  EXPECT_EQ(udp(stun(0x0101, {{0x4005, 4}, {0x8007, 16}}), true), 0u);
+  EXPECT_EQ(udp(stun(0x0803, {})), 0u);
+  EXPECT_EQ(udp(stun(0x0800, {}, false)), 0u);
+  // Only over UDP.
+  EXPECT_EQ(tcp(stun(0x0800, {})), 0u);
+}
+
 TEST(WireShape, EmptyAndRandomPayloadsShowNothing) {
   EXPECT_EQ(udp({}), 0u);
   Bytes random(200);

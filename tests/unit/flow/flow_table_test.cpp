@@ -248,6 +248,57 @@ TEST_F(FlowTableTest, SynAckSeenFirstMakesItsReceiverTheClient) {
   EXPECT_EQ(ack.flow->tcpState, TcpState::kEstablished);
 }
 
+// Without an opening to go by, the endpoint inside the clinic's networks is the client.
+struct SidesCase {
+  std::string name;
+  PacketSpec first;
+  std::string client;  // expected
+};
+
+class ClientNetworksTest : public FlowTableTest, public ::testing::WithParamInterface<SidesCase> {};
+
+TEST_P(ClientNetworksTest, ClientIsTheClinicEndpointWhenOnlyOneIs) {
+  FlowTableOptions options;
+  options.clientNetworks = {*IpRange::parse("192.168.0.0/16"), *IpRange::parse("fd00::/8")};
+  FlowTable table = makeTable(options);
+  const SidesCase& c = GetParam();
+  auto tracked = table.track(packet(c.first));
+  EXPECT_EQ(tracked.flow->client, ip(c.client));
+  bool firstSenderIsClient = c.first.source == c.client;
+  EXPECT_EQ(tracked.direction, firstSenderIsClient ? Direction::kToServer : Direction::kToClient);
+  EXPECT_EQ(firstSenderIsClient ? tracked.flow->toServer.packets : tracked.flow->toClient.packets,
+            1u);
+  // The reply goes the other way.
+  auto reply = table.track(packet(reversed(c.first)));
+  EXPECT_EQ(reply.flow, tracked.flow);
+  EXPECT_NE(reply.direction, tracked.direction);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ClientNetworksTest,
+    ::testing::Values(
+        // A relay's media reaches the device first (or alone, in a one-way capture).
+        SidesCase{"UdpFromOutsideFirst", {"17.252.8.10", 3478, "192.168.1.23", 16403, 17, 1.0},
+                  "192.168.1.23"},
+        SidesCase{"UdpFromOutsideFirstIpv6",
+                  {"2620:149:a44::10", 3480, "fd00::23", 16403, 17, 1.0},
+                  "fd00::23"},
+        SidesCase{"UdpFromInsideFirst", {"192.168.1.23", 16403, "17.252.8.10", 3478, 17, 1.0},
+                  "192.168.1.23"},
+        // Both inside, or both outside: the first sender, as without the networks.
+        SidesCase{"UdpBetweenTwoClinicDevices",
+                  {"192.168.1.41", 61000, "192.168.1.23", 40012, 17, 1.0}, "192.168.1.41"},
+        SidesCase{"UdpBetweenTwoOutsiders", {"203.0.113.7", 4000, "198.51.100.9", 5000, 17, 1.0},
+                  "203.0.113.7"},
+        // TCP caught mid-connection: the server's segment seen first.
+        SidesCase{"TcpWithoutItsSyn",
+                  {"17.57.146.20", 5223, "192.168.1.23", 50123, 6, 1.0, tcp::kAck | tcp::kPsh},
+                  "192.168.1.23"},
+        // A SYN says who opened the connection, wherever it comes from.
+        SidesCase{"InboundSyn", {"203.0.113.7", 50123, "192.168.1.23", 22, 6, 1.0, tcp::kSyn},
+                  "203.0.113.7"}),
+    [](const ::testing::TestParamInfo<SidesCase>& info) { return info.param.name; });
+
 TEST_F(FlowTableTest, DirectionCountersAddPacketsIpBytesAndPayload) {
   FlowTable table = makeTable();
   PacketSpec up{"192.168.1.10", 40000, "192.0.2.7", 3478, 17, 1.0};
