@@ -13,7 +13,7 @@ import random
 
 import packets as p
 from facetime_scenarios import facetime_relay_no_quic
-from scenarios import (WHATSAPP_CHAT_V4, WHATSAPP_RELAY_V4, _ephemeral, _noise_frame,
+from scenarios import (CLINIC_PUBLIC_IP, WHATSAPP_CHAT_V4, WHATSAPP_RELAY_V4, _ephemeral, _noise_frame,
                        _whatsapp_call_stun, _whatsapp_chat_open, clinic, utc, whatsapp_chat_call,
                        zoom_meeting)
 from traffic import (MILLISECOND, SECOND, RtpSender, Trace, dhcp_exchange, dns_lookup, media_stream,
@@ -142,6 +142,75 @@ def whatsapp_p2p_call() -> Trace:
     return trace
 
 
+def _turn_allocate(trace: Trace, t: int, device, server, port: int, server_port: int, realm: str,
+                   rng: random.Random) -> int:
+    """A TURN allocation with long-term credentials (RFC 8656 section 7.2, RFC 8489 section
+    9.2): an Allocate without credentials, the server's 401 with REALM and NONCE, the
+    Allocate again with USERNAME, REALM, NONCE and MESSAGE-INTEGRITY, the success with
+    XOR-RELAYED-ADDRESS and XOR-MAPPED-ADDRESS."""
+    rtt = 47 * MILLISECOND
+    transport = [(p.STUN_ATTR_REQUESTED_TRANSPORT, bytes([17, 0, 0, 0]))]
+    tid = rng.randbytes(12)
+    send_udp(trace, t, device, server, port, server_port, p.stun_message(p.STUN_ALLOCATE_REQUEST, tid, transport))
+    nonce = rng.randbytes(16).hex().encode("ascii")
+    send_udp(trace, t + rtt, server, device, server_port, port, p.stun_message(0x0113, tid, [
+        (p.STUN_ATTR_ERROR_CODE, bytes([0, 0, 4, 1]) + b"Unauthorized"),
+        (p.STUN_ATTR_NONCE, nonce), (p.STUN_ATTR_REALM, realm.encode("ascii"))]))
+    t += rtt + 5 * MILLISECOND
+    tid = rng.randbytes(12)
+    send_udp(trace, t, device, server, port, server_port, p.stun_message(p.STUN_ALLOCATE_REQUEST, tid, transport + [
+        (p.STUN_ATTR_USERNAME, rng.randbytes(8).hex().encode("ascii")),
+        (p.STUN_ATTR_REALM, realm.encode("ascii")), (p.STUN_ATTR_NONCE, nonce),
+        (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))]))
+    send_udp(trace, t + rtt, server, device, server_port, port, p.stun_message(p.STUN_ALLOCATE_SUCCESS, tid, [
+        (p.STUN_ATTR_XOR_RELAYED_ADDRESS, p.stun_xor_address(server.ip, 49170, tid)),
+        (p.STUN_ATTR_XOR_MAPPED_ADDRESS, p.stun_xor_address(CLINIC_PUBLIC_IP, 41900, tid)),
+        (p.STUN_ATTR_MESSAGE_INTEGRITY, rng.randbytes(20))]))
+    return t + rtt + 5 * MILLISECOND
+
+
+def telegram_turn_call() -> Trace:
+    """A Telegram call through a TURN relay outside Telegram's published address list, then
+    its direct leg; and a TURN allocation with another realm as the control.
+
+    `nurse-pixel7` (192.168.10.57): a TURN allocation with long-term credentials to
+    203.0.113.150:1400 whose 401 answer names the realm telegram.org (as Telegram's relays do,
+    research/call-protocols.md), 20 s of media as TURN ChannelData on it, then from the same
+    local port ICE checks and 20 s of RTP straight to the other party at 198.51.100.77:53211.
+    `frontdesk-pc` (192.168.10.31) allocates on a TURN server at 192.0.2.90:3478 with the
+    realm example.org and sends 10 s of ChannelData.
+
+    A correct monitor reports: one Telegram call for nurse-pixel7 (the relay flow by its realm
+    wherever the relay sits, the direct leg by its socket); nothing for frontdesk-pc."""
+    rng = random.Random(4102)
+    net = clinic()
+    nurse, desk = net.nurse_pixel, net.frontdesk_pc
+    trace = Trace()
+    t0 = utc(2025, 10, 20, 15, 41, 3)
+    t = dhcp_exchange(trace, t0, nurse, net.gateway, rng)
+    t = dhcp_exchange(trace, t + 300 * MILLISECOND, desk, net.gateway, rng, vendor_class="MSFT 5.0")
+    relay = net.server("telegram-relay", "203.0.113.150", ttl=50)
+    peer = net.server("peer-router", REMOTE_PEER_V4, ttl=49)
+    port = _ephemeral(rng)
+    t = _turn_allocate(trace, t + 2 * SECOND, nurse, relay, port, 1400, "telegram.org", rng)
+    channel = 0x4000 | rng.getrandbits(12)
+    senders = {True: RtpSender(rng, 111, 48000, 50), False: RtpSender(rng, 111, 48000, 50)}
+    t = media_stream(trace, t + 20 * MILLISECOND, 20 * SECOND, nurse, relay, port, 1400, rng,
+                     packets_per_second=50, size=(90, 160),
+                     payload=lambda from_a, index, size: p.turn_channel_data(channel, senders[from_a].packet(size)))
+    t = _ice_checks(trace, t + 200 * MILLISECOND, nurse, peer, port, REMOTE_PEER_PORT, rng)
+    _p2p_media(trace, t + 10 * MILLISECOND, 20, nurse, peer, port, REMOTE_PEER_PORT, rng)
+
+    other = net.server("turn-example", "192.0.2.90", ttl=52)
+    desk_port = _ephemeral(rng)
+    t = _turn_allocate(trace, t0 + 5 * SECOND, desk, other, desk_port, 3478, "example.org", rng)
+    channel = 0x4000 | rng.getrandbits(12)
+    media_stream(trace, t + 20 * MILLISECOND, 10 * SECOND, desk, other, desk_port, 3478, rng,
+                 packets_per_second=50, size=(90, 160),
+                 payload=lambda _from_a, _index, size: p.turn_channel_data(channel, rng.randbytes(size)))
+    return trace
+
+
 def _downstream(trace: Trace, gateway_mac: str) -> list:
     """The frames the gateway forwarded to the clinic: what a span port that mirrors only one
     direction of the uplink records."""
@@ -176,5 +245,6 @@ def one_way_capture() -> Trace:
 
 SCENARIOS = [
     ("whatsapp_p2p_call.pcap", whatsapp_p2p_call),
+    ("telegram_turn_call.pcap", telegram_turn_call),
     ("one_way_capture.pcap", one_way_capture),
 ]

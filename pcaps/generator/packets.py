@@ -616,6 +616,9 @@ def http_response(status: str, body: bytes, headers: Sequence[tuple[str, str]] =
 STUN_ATTR_CHANNEL_NUMBER = 0x000C
 STUN_ATTR_DATA = 0x0013
 STUN_ATTR_USE_CANDIDATE = 0x0025
+STUN_ATTR_ERROR_CODE = 0x0009          # RFC 8489 section 14.8
+STUN_ATTR_NONCE = 0x0015               # RFC 8489 section 14.10
+STUN_ATTR_REQUESTED_TRANSPORT = 0x0019  # RFC 8656 section 18.7
 STUN_SEND_INDICATION = 0x0016   # TURN Send indication (method 0x006, RFC 8656 section 17)
 STUN_DATA_INDICATION = 0x0017   # TURN Data indication (method 0x007, RFC 8656 section 17)
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
+#include <string>
 
 #include "baawatch/decode/stun_message.hpp"
 
@@ -13,7 +15,7 @@ constexpr std::array<WireShape, kWireShapeCount> kAllShapes{
     WireShape::kDiscordIpDiscovery, WireShape::kDiscordLatencyPing,
     WireShape::kDnscryptResponse,   WireShape::kTailscaleDisco,
     WireShape::kWhatsappChatPrologue, WireShape::kZoomP2pHello,
-    WireShape::kWhatsappStun};
+    WireShape::kWhatsappStun, WireShape::kTelegramStunRealm, WireShape::kViberStunRealm};
 
 using Bytes = std::span<const std::uint8_t>;
 
@@ -109,6 +111,41 @@ bool isWhatsappStun(Bytes payload) {
                      });
 }
 
+// The REALM attribute (0x0014, RFC 8489 section 14.9) of a STUN message, lower-cased; empty when
+// there is none. A TURN server names its realm in its 401 answer and the client repeats it in its
+// authenticated requests: a domain of the service's own (research notes, "STUN attributes").
+std::string stunRealm(Bytes payload) {
+  constexpr std::size_t kHeader = 20;
+  constexpr std::uint16_t kRealm = 0x0014;
+  if (payload.size() < kHeader || payload[0] > 0x3F) return {};
+  auto stun = decode::parseStunMessage(payload);
+  if (!stun || !stun->hasMagicCookie) return {};
+  std::size_t at = kHeader;
+  for (const decode::StunAttribute& attribute : stun->attributes) {
+    if (at + 4 + attribute.length > payload.size()) return {};
+    if (attribute.type == kRealm) {
+      std::string realm(reinterpret_cast<const char*>(payload.data() + at + 4), attribute.length);
+      std::transform(realm.begin(), realm.end(), realm.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      return realm;
+    }
+    at += 4 + (attribute.length + 3u) / 4 * 4;
+  }
+  return {};
+}
+
+// Whether one of the dot-separated labels of `realm` is `label` ("telegram" in "telegram.org").
+// nDPI 2024 matches the bare substring; a whole label keeps "notviber.example" out.
+bool realmHasLabel(std::string_view realm, std::string_view label) {
+  for (std::size_t start = 0; start <= realm.size();) {
+    std::size_t end = realm.find('.', start);
+    if (end == std::string_view::npos) end = realm.size();
+    if (realm.substr(start, end - start) == label) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 std::uint32_t bit(WireShape shape) { return 1u << static_cast<unsigned>(shape); }
 
 }  // namespace
@@ -129,6 +166,10 @@ std::string_view toString(WireShape shape) {
       return "zoom-p2p-hello";
     case WireShape::kWhatsappStun:
       return "whatsapp-stun";
+    case WireShape::kTelegramStunRealm:
+      return "telegram-stun-realm";
+    case WireShape::kViberStunRealm:
+      return "viber-stun-realm";
   }
   return "unknown";
 }
@@ -155,6 +196,13 @@ std::uint32_t recogniseWireShapes(Bytes payload, WireTransport transport, bool f
     shapes |= bit(WireShape::kWhatsappChatPrologue);
   }
   if (isDnscryptResponse(payload, transport, fromServer)) shapes |= bit(WireShape::kDnscryptResponse);
+  // TURN runs over UDP and TCP alike (RFC 8656 section 3.1).
+  if (std::string realm = stunRealm(payload); !realm.empty()) {
+    // Telegram's TURN servers answer with the realm telegram.org (nDPI's Telegram call capture),
+    // Viber's with one naming viber (nDPI 2024 stun.c).
+    if (realmHasLabel(realm, "telegram")) shapes |= bit(WireShape::kTelegramStunRealm);
+    if (realmHasLabel(realm, "viber")) shapes |= bit(WireShape::kViberStunRealm);
+  }
   return shapes;
 }
 

@@ -19,8 +19,10 @@ enum class WireShape : std::uint8_t {
   kWhatsappChatPrologue, // WhatsApp's chat (chatd) connection prologue
   kZoomP2pHello,         // Zoom's first packet of a direct (peer-to-peer) media leg
   kWhatsappStun,         // STUN with WhatsApp's private message types or attributes
+  kTelegramStunRealm,    // STUN/TURN whose REALM is Telegram's
+  kViberStunRealm,       // STUN/TURN whose REALM is Viber's
 };
-inline constexpr std::size_t kWireShapeCount = 7;
+inline constexpr std::size_t kWireShapeCount = 9;
 
 std::string_view toString(WireShape shape);        // the name signature files use
 std::optional<WireShape> wireShapeNamed(std::string_view name);

@@ -214,7 +214,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "    reason: \"r\"\n    source: \"s\"\n",
                     "11:34: rules[0].wire[1]: 'skype-hello' is not a wire shape baawatch "
                     "recognises (discord-ip-discovery, discord-latency-ping, dnscrypt-response, "
-                    "tailscale-disco, whatsapp-chat-prologue, zoom-p2p-hello, whatsapp-stun)"},
+                    "tailscale-disco, whatsapp-chat-prologue, zoom-p2p-hello, whatsapp-stun, "
+                    "telegram-stun-realm, viber-stun-realm)"},
         BadRuleCase{"WireAndAddresses",
                     "  - id: chat.wire\n    wire: [dnscrypt-response]\n"
                     "    ip_ranges: [\"192.0.2.0/24\"]\n    reason: \"r\"\n    source: \"s\"\n",

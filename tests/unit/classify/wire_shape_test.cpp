@@ -165,6 +165,38 @@ TEST(WireShape, WhatsappStunByItsPrivateTypesOrAttributesEitherWay) {
   EXPECT_EQ(tcp(stun(0x0800, {})), 0u);
 }
 
+// A STUN message whose REALM attribute holds `realm` (padded), after a NONCE.
+Bytes stunWithRealm(std::uint16_t type, const std::string& realm) {
+  Bytes message = stun(type, {{0x0015, 16}});
+  Bytes attribute = {0x00, 0x14, 0x00, static_cast<std::uint8_t>(realm.size())};
+  attribute.insert(attribute.end(), realm.begin(), realm.end());
+  while (attribute.size() % 4 != 0) attribute.push_back(0);
+  message.insert(message.end(), attribute.begin(), attribute.end());
+  std::size_t length = message.size() - 20;
+  message[2] = static_cast<std::uint8_t>(length >> 8);
+  message[3] = static_cast<std::uint8_t>(length);
+  return message;
+}
+
+TEST(WireShape, TurnRealmsOfTelegramAndViberOverUdpAndTcp) {
+  const std::uint32_t telegram = bit(WireShape::kTelegramStunRealm);
+  const std::uint32_t viber = bit(WireShape::kViberStunRealm);
+  EXPECT_EQ(udp(stunWithRealm(0x0113, "telegram.org"), true), telegram) << "401 answer";
+  EXPECT_EQ(udp(stunWithRealm(0x0003, "Telegram.ORG")), telegram) << "authenticated Allocate";
+  EXPECT_EQ(tcp(stunWithRealm(0x0003, "turn.telegram.org")), telegram);
+  EXPECT_EQ(udp(stunWithRealm(0x0113, "viber.com"), true), viber);
+  EXPECT_EQ(udp(stunWithRealm(0x0113, "turn.viber.com"), true), viber);
+  // Other realms, and the names only inside a longer label.
+  EXPECT_EQ(udp(stunWithRealm(0x0113, "signal.org"), true), 0u);
+  EXPECT_EQ(udp(stunWithRealm(0x0113, "nottelegram.org"), true), 0u);
+  EXPECT_EQ(udp(stunWithRealm(0x0113, "viberate.example"), true), 0u);
+  // A REALM whose length runs past the datagram is no realm.
+  Bytes truncated = stunWithRealm(0x0113, "telegram.org");
+  truncated.resize(truncated.size() - 4);
+  truncated[3] = static_cast<std::uint8_t>(truncated[3] - 4);
+  EXPECT_EQ(udp(truncated, true), 0u);
+}
+
 TEST(WireShape, EmptyAndRandomPayloadsShowNothing) {
   EXPECT_EQ(udp({}), 0u);
   Bytes random(200);
