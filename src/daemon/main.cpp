@@ -18,6 +18,7 @@
 #include "baawatch/capture/reopening_live_source.hpp"
 #include "baawatch/daemon/report_command.hpp"
 #include "baawatch/daemon/snapshot_loader.hpp"
+#include "baawatch/daemon/status_command.hpp"
 #include "baawatch/daemon/verify_command.hpp"
 #include "baawatch/decode/packet.hpp"
 #include "baawatch/engine/pipeline.hpp"
@@ -34,6 +35,7 @@
 #include "replay_progress.hpp"
 #include "replay_summary.hpp"
 #include "signal_set.hpp"
+#include "status_file.hpp"
 
 namespace {
 
@@ -74,9 +76,12 @@ struct Outputs {
   std::vector<std::string> descriptions;      // where the records go, in plain words
 };
 
+// `liveInterface`: the captured interface, empty for a replay.
 Expected<Outputs, std::string> openOutputs(const engine::Settings& settings,
-                                           const record::RecordOrigin& origin, bool live,
+                                           const record::RecordOrigin& origin,
+                                           const std::string& liveInterface,
                                            const std::shared_ptr<spdlog::logger>& log) {
+  const bool live = !liveInterface.empty();
   Outputs outputs;
   std::vector<std::unique_ptr<sink::SinkTarget>> targets;
   auto json = sink::JsonFileTarget::open(settings.output.jsonPath, settings.output.format);
@@ -108,6 +113,18 @@ Expected<Outputs, std::string> openOutputs(const engine::Settings& settings,
     log->info("output: metrics file {}", settings.output.metricsFile);
     outputs.descriptions.push_back("metrics " + settings.output.metricsFile);
     targets.push_back(std::move(*metrics));
+  }
+  // What `baawatch status` reads. A convenience: without a writable state directory the daemon
+  // runs on and says so.
+  if (live) {
+    auto status = daemon::StatusFileTarget::open(
+        {settings.stateDirectory + "/status.json", origin.sensor, liveInterface,
+         [log](const std::string& line) { log->warn("{}", line); }});
+    if (status) {
+      targets.push_back(std::move(*status));
+    } else {
+      log->warn("no status for `baawatch status`: {}", status.error());
+    }
   }
   // Who and what is kept for a replay's summary only: a daemon runs for months.
   auto tally = std::make_unique<daemon::AlertTally>(daemon::AlertTallyOptions{!live});
@@ -152,6 +169,7 @@ int run(int argc, char** argv) {
       "  baawatch verify LOG...   check a log's hash chain (baawatch verify --help)\n"
       "  baawatch report LOG...   the auditor's report from logs (baawatch report --help)\n"
       "  baawatch review ...      a reviewer's decision (baawatch review --help)\n"
+      "  baawatch status          the running daemon's state (baawatch status --help)\n"
       "\n"
       "Exit codes: 0 success; 1 a runtime failure (an input that could not be read, an output\n"
       "that could not be opened, a capture that failed); 2 a usage or configuration error.");
@@ -226,7 +244,7 @@ int run(int argc, char** argv) {
                 << opened->linkType() << "\n";
       return kExitRuntime;
     }
-    auto output = openOutputs(snapshot.settings, origin, true, log);
+    auto output = openOutputs(snapshot.settings, origin, interfaceName, log);
     if (!output) {
       std::cerr << "baawatch: cannot open output " << output.error() << "\n";
       return kExitRuntime;
@@ -297,7 +315,7 @@ int run(int argc, char** argv) {
     return kExitRuntime;
   }
 
-  auto output = openOutputs(snapshot.settings, origin, false, log);
+  auto output = openOutputs(snapshot.settings, origin, std::string(), log);
   if (!output) {
     std::cerr << "baawatch: cannot open output " << output.error() << "\n";
     return kExitRuntime;
@@ -374,6 +392,7 @@ int main(int argc, char** argv) {
     if (argc > 1 && std::string_view(argv[1]) == "verify") return baawatch::daemon::runVerifyCommand(argc - 1, argv + 1);
     if (argc > 1 && std::string_view(argv[1]) == "report") return baawatch::daemon::runReportCommand(argc - 1, argv + 1);
     if (argc > 1 && std::string_view(argv[1]) == "review") return baawatch::daemon::runReviewCommand(argc - 1, argv + 1);
+    if (argc > 1 && std::string_view(argv[1]) == "status") return baawatch::daemon::runStatusCommand(argc - 1, argv + 1);
     return run(argc, argv);
   } catch (const std::exception& error) {
     std::cerr << "baawatch: " << error.what() << "\n";
