@@ -1,14 +1,12 @@
 #include "status_file.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <string_view>
 
 #include "baawatch/report/time_format.hpp"
+#include "baawatch/sink/file_replace.hpp"
 
 namespace baawatch::daemon {
 namespace {
@@ -130,26 +128,8 @@ nlohmann::json StatusFileTarget::state(bool running) const {
 }
 
 void StatusFileTarget::writeFile(bool running) {
-  std::string text = state(running).dump(2) + "\n";
-  std::string temporary = options_.path + ".tmp";
-  std::string failure;
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) {
-    failure = temporary + ": " + std::strerror(errno);
-  } else {
-    std::string_view rest = text;
-    while (!rest.empty() && failure.empty()) {
-      ssize_t put = ::write(fd, rest.data(), rest.size());
-      if (put < 0 && errno == EINTR) continue;
-      if (put <= 0) failure = temporary + ": " + std::strerror(put < 0 ? errno : ENOSPC);
-      else rest.remove_prefix(static_cast<std::size_t>(put));
-    }
-    ::close(fd);
-    if (failure.empty() && ::rename(temporary.c_str(), options_.path.c_str()) != 0) {
-      failure = options_.path + ": rename: " + std::strerror(errno);
-    }
-    if (!failure.empty()) ::unlink(temporary.c_str());
-  }
+  // World-readable like the metrics file: a monitoring check may run as a user of its own.
+  std::string failure = sink::replaceFile(options_.path, state(running).dump(2) + "\n", 0644);
   lastWrite_ = std::chrono::steady_clock::now();
   dirty_ = false;
   if (failure.empty()) {

@@ -1,5 +1,7 @@
 #include "baawatch/sink/prometheus_text.hpp"
 
+#include "baawatch/sink/file_replace.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -224,34 +226,6 @@ Expected<std::unique_ptr<PrometheusFileTarget>, std::string> PrometheusFileTarge
   return target;
 }
 
-std::string PrometheusFileTarget::writeAtomically(const std::string& text) const {
-  std::string temporary = options_.path + ".tmp";
-  UniqueFd fd(
-      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
-  if (!fd.valid()) return temporary + ": " + std::strerror(errno);
-  // World-readable whatever the umask (the unit's UMask=0027): the figures are counts, not
-  // patient data, and node_exporter runs as a user of its own.
-  ::fchmod(fd.get(), 0644);
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    ssize_t put = ::write(fd.get(), rest.data(), rest.size());
-    if (put < 0 && errno == EINTR) continue;
-    if (put <= 0) {
-      std::string why = temporary + ": " + std::strerror(put < 0 ? errno : ENOSPC);
-      ::unlink(temporary.c_str());
-      return why;
-    }
-    rest.remove_prefix(static_cast<std::size_t>(put));
-  }
-  fd.reset();
-  if (::rename(temporary.c_str(), options_.path.c_str()) != 0) {
-    std::string why = options_.path + ": rename: " + std::strerror(errno);
-    ::unlink(temporary.c_str());
-    return why;
-  }
-  return {};
-}
-
 void PrometheusFileTarget::write(const nlohmann::json& record) {
   auto type = record.find("event_type");
   if (type == record.end() || !type->is_string() ||
@@ -265,7 +239,9 @@ void PrometheusFileTarget::write(const nlohmann::json& record) {
       if (value.is_number_unsigned()) counters.add(name, value.get<std::uint64_t>());
     }
   }
-  std::string failure = writeAtomically(formatPrometheusText(counters));
+  // World-readable whatever the umask (the unit's UMask=0027): the figures are counts, not
+  // patient data, and node_exporter runs as a user of its own.
+  std::string failure = replaceFile(options_.path, formatPrometheusText(counters), 0644);
   if (failure.empty()) {
     written_.fetch_add(1, std::memory_order_relaxed);
     if (failing_ && options_.log) options_.log("metrics file: writing " + options_.path + " again");

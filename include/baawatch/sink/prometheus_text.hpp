@@ -57,8 +57,6 @@ class PrometheusFileTarget : public SinkTarget {
 
  private:
   explicit PrometheusFileTarget(PrometheusFileOptions options) : options_(std::move(options)) {}
-  // Empty on success, else what failed.
-  std::string writeAtomically(const std::string& text) const;
 
   PrometheusFileOptions options_;
   bool failing_ = false;  // writer thread only

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "baawatch/classify/signature.hpp"
+
+#include "unit/fixtures/shipped_catalog.hpp"
 #include "unit/decode/hex_fixture.hpp"
 
 namespace baawatch::classify {
@@ -84,11 +86,7 @@ flow::Flow makeFlow(const FlowShape& shape) {
   return flow;
 }
 
-std::shared_ptr<const SignatureCatalog> shippedCatalog() {
-  static const auto catalog = std::make_shared<const SignatureCatalog>(
-      loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures"));
-  return catalog;
-}
+using baawatch::testing::shippedCatalog;
 
 class FaceTimeBehaviourTest : public ::testing::TestWithParam<FaceTimeCase> {};
 

@@ -12,14 +12,12 @@
 
 #include "baawatch/classify/signature.hpp"
 
+#include "unit/fixtures/shipped_catalog.hpp"
+
 namespace baawatch::classify {
 namespace {
 
-std::shared_ptr<const SignatureCatalog> shippedCatalog() {
-  static const auto catalog = std::make_shared<const SignatureCatalog>(
-      loadSignatureCatalog(std::string(BAAWATCH_SOURCE_DIR) + "/signatures"));
-  return catalog;
-}
+using baawatch::testing::shippedCatalog;
 
 double windowOf(const std::string& serviceId) {
   const ServiceSignature* service = shippedCatalog()->find(serviceId);
