@@ -14,6 +14,7 @@ constexpr std::uint8_t kOptionPad = 0;
 constexpr std::uint8_t kOptionHostName = 12;          // §3.14
 constexpr std::uint8_t kOptionRequestedAddress = 50;  // §9.1
 constexpr std::uint8_t kOptionMessageType = 53;       // §9.6
+constexpr std::uint8_t kOptionClientId = 61;          // §9.14
 constexpr std::uint8_t kOptionEnd = 255;
 constexpr std::uint8_t kHardwareTypeEthernet = 1;
 
@@ -80,6 +81,11 @@ Expected<DhcpMessage, DecodeError> parseDhcpMessage(std::span<const std::uint8_t
         break;
       case kOptionHostName:
         message.hostName = printableHostName(value);
+        break;
+      case kOptionClientId:
+        // §9.14: a type byte and at least one byte of identifier.
+        if (length < 2) return unexpected(DecodeError::kDhcpMalformed);
+        message.clientId.assign(value.begin(), value.end());
         break;
       default:
         break;

@@ -1,5 +1,9 @@
 #include "baawatch/inventory/device_inventory.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 namespace baawatch::inventory {
 namespace {
 
@@ -70,12 +74,36 @@ void DeviceInventory::observeArp(const decode::ArpPacket& arp, Timestamp time) {
   observeSender(arp.senderIp, arp.senderMac, time);
 }
 
+namespace {
+
+// Option 61 as "ff:00:01:...", unless it is hardware type 1 and the client's own MAC (RFC 2132
+// section 9.14's usual form, as iOS and Android send it): that says nothing the MAC does not.
+std::string stableClientId(const decode::DhcpMessage& dhcp) {
+  const std::vector<std::uint8_t>& id = dhcp.clientId;
+  if (id.empty()) return {};
+  bool isTheMac = id.size() == 1 + dhcp.clientMac.size() && id[0] == 1 &&
+                  std::equal(dhcp.clientMac.begin(), dhcp.clientMac.end(), id.begin() + 1);
+  if (isTheMac) return {};
+  std::string text;
+  for (std::uint8_t byte : id) text += fmt::format("{}{:02x}", text.empty() ? "" : ":", byte);
+  return text;
+}
+
+}  // namespace
+
 void DeviceInventory::observeDhcp(const decode::DhcpMessage& dhcp, Timestamp time) {
   if (!isUsableMac(dhcp.clientMac)) return;
   std::string mac = decode::formatMac(dhcp.clientMac);
   if (!dhcp.hostName.empty()) {
     if (nameByMac_.size() < options_.maxEntries || nameByMac_.count(mac) != 0) {
       nameByMac_[mac] = Name{dhcp.hostName, "dhcp"};
+    } else {
+      counters_.add("inventory.not_learned");
+    }
+  }
+  if (std::string clientId = stableClientId(dhcp); !clientId.empty()) {
+    if (clientIdByMac_.size() < options_.maxEntries || clientIdByMac_.count(mac) != 0) {
+      clientIdByMac_[mac] = std::move(clientId);
     } else {
       counters_.add("inventory.not_learned");
     }
@@ -114,6 +142,9 @@ Device DeviceInventory::lookup(const IpAddress& address,
     if (auto it = nameByMac_.find(mac); it != nameByMac_.end()) {
       device.hostName = it->second.value;
       device.hostNameSource = it->second.source;
+    }
+    if (auto it = clientIdByMac_.find(mac); it != clientIdByMac_.end()) {
+      device.dhcpClientId = it->second;
     }
   } else {
     device.id = "ip:" + address.toString();

@@ -69,6 +69,7 @@ nlohmann::json RecordBuilder::device(const inventory::Device& device) {
   json["mac"] = device.mac ? nlohmann::json(decode::formatMac(*device.mac)) : nlohmann::json();
   json["host_name"] = device.hostName.empty() ? nlohmann::json() : nlohmann::json(device.hostName);
   if (!device.hostNameSource.empty()) json["host_name_source"] = device.hostNameSource;
+  if (!device.dhcpClientId.empty()) json["dhcp_client_id"] = device.dhcpClientId;
   return json;
 }
 

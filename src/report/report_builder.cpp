@@ -67,7 +67,7 @@ void mergeService(ServiceRef& into, const ServiceRef& from) {
 DeviceRef deviceOf(const json& record) {
   const json& device = child(record, "device");
   DeviceRef ref{text(device, "id"), text(device, "ip"), text(device, "mac"),
-                text(device, "host_name")};
+                text(device, "host_name"), text(device, "dhcp_client_id")};
   if (ref.id.empty()) ref.id = ref.mac.empty() ? "ip:" + ref.ip : "mac:" + ref.mac;
   return ref;
 }
@@ -210,6 +210,7 @@ DeviceSummary& ReportBuilder::deviceEntry(const DeviceRef& device, Timestamp fir
     summary.device = device;
   } else if (newer) {  // the latest name and address win; an empty name does not erase one
     if (!device.hostName.empty()) summary.device.hostName = device.hostName;
+    if (!device.dhcpClientId.empty()) summary.device.dhcpClientId = device.dhcpClientId;
     if (!device.mac.empty()) summary.device.mac = device.mac;
     if (!device.ip.empty()) summary.device.ip = device.ip;
   }

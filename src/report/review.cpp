@@ -246,16 +246,24 @@ bool isPrivateMac(const std::string& mac) {
 
 namespace {
 
-// Devices with a private MAC and the same host name are one device whose address rotated, as long
-// as no two of them were seen at the same time (two phones both called "iPhone" are).
-void joinPrivateAddresses(ReportData& data) {
-  std::map<std::string, std::vector<std::string>> byName;  // lower-case host name -> device ids
+// Devices that share a key are one device whose address rotated, as long as no two of them were
+// seen at the same time (two phones both called "iPhone" are). The keys, in order: a stable DHCP
+// client identifier (option 61 other than the MAC itself: it stays across private addresses), then
+// for private MACs the host name.
+struct JoinKey {
+  const char* what;  // "the DHCP client id", "the host name"
+  std::string (*of)(const DeviceSummary& summary);     // empty: the device does not take part
+  std::string (*shown)(const DeviceSummary& summary);  // the key as the report writes it
+};
+
+void joinByKey(ReportData& data, const JoinKey& key) {
+  std::map<std::string, std::vector<std::string>> byKey;  // key value -> device ids
   for (const auto& [id, summary] : data.devices) {
-    if (summary.device.hostName.empty() || !isPrivateMac(summary.device.mac)) continue;
-    if (!summary.firstSeen || !summary.lastSeen) continue;
-    byName[lower(summary.device.hostName)].push_back(id);
+    std::string value = key.of(summary);
+    if (value.empty() || !summary.firstSeen || !summary.lastSeen) continue;
+    byKey[value].push_back(id);
   }
-  for (auto& [name, ids] : byName) {
+  for (auto& [value, ids] : byKey) {
     if (ids.size() < 2) continue;
     std::sort(ids.begin(), ids.end(), [&](const std::string& a, const std::string& b) {
       return *data.devices[a].firstSeen < *data.devices[b].firstSeen;
@@ -266,8 +274,15 @@ void joinPrivateAddresses(ReportData& data) {
     if (!apart) continue;
     const std::string keep = ids.back();  // the latest address names the device
     DeviceSummary& into = data.devices[keep];
-    for (const auto& id : ids) into.joinedMacs.push_back(data.devices[id].device.mac);
-    into.joinedBy = "the host name " + into.device.hostName;
+    // Every address of the joined devices, oldest first (a device joined before brings its own).
+    std::vector<std::string> macs;
+    for (const auto& id : ids) {
+      const DeviceSummary& from = data.devices[id];
+      if (from.joinedMacs.empty()) macs.push_back(from.device.mac);
+      else macs.insert(macs.end(), from.joinedMacs.begin(), from.joinedMacs.end());
+    }
+    into.joinedMacs = std::move(macs);
+    into.joinedBy = std::string(key.what) + " " + key.shown(into);
     for (std::size_t index = 0; index + 1 < ids.size(); ++index) {
       DeviceSummary& from = data.devices[ids[index]];
       for (const auto& address : from.addresses) {
@@ -289,6 +304,18 @@ void joinPrivateAddresses(ReportData& data) {
       ++data.joinedDevices;
     }
   }
+}
+
+void joinPrivateAddresses(ReportData& data) {
+  auto clientId = [](const DeviceSummary& summary) { return summary.device.dhcpClientId; };
+  joinByKey(data, {"the DHCP client id", clientId, clientId});
+  joinByKey(data, {"the host name",
+                   [](const DeviceSummary& summary) {
+                     if (summary.device.hostName.empty() || !isPrivateMac(summary.device.mac))
+                       return std::string();
+                     return lower(summary.device.hostName);
+                   },
+                   [](const DeviceSummary& summary) { return summary.device.hostName; }});
 }
 
 int rank(const EncounterEntry& entry) {

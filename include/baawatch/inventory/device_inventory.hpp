@@ -23,6 +23,10 @@ struct Device {
   std::optional<decode::MacAddress> mac;
   std::string hostName;                // empty when unknown
   std::string hostNameSource;          // "dhcp" or "mdns"
+  // DHCP option 61 when it is not the MAC address itself ("ff:..." for an RFC 4361 DUID, hex
+  // bytes with their type first): it stays when a phone rotates its private MAC, so the report
+  // joins the addresses of one device by it. Empty when unknown or derived from the MAC.
+  std::string dhcpClientId;
 };
 
 struct InventoryOptions {
@@ -57,6 +61,7 @@ class DeviceInventory {
   InventoryOptions options_;
   std::unordered_map<IpAddress, decode::MacAddress, IpAddressHash> macByIp_;
   std::unordered_map<std::string, Name> nameByMac_;   // key: formatted MAC
+  std::unordered_map<std::string, std::string> clientIdByMac_;  // key: formatted MAC
   std::unordered_map<IpAddress, Name, IpAddressHash> nameByIp_;
   Counters counters_;
 };

@@ -24,6 +24,7 @@ struct DeviceRef {
   std::string ip;
   std::string mac;       // empty when unknown
   std::string hostName;  // empty when unknown
+  std::string dhcpClientId;  // a stable DHCP client identifier (option 61), empty when unknown
   // "dr-lee-iphone", else the MAC, else the address: what a person calls the device.
   std::string label() const;
 };

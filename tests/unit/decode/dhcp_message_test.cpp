@@ -50,6 +50,19 @@ TEST(DhcpMessageTest, RequestWithHostNameAndRequestedAddress) {
   EXPECT_EQ(message->hostName, "Bobs-iPhone");
 }
 
+TEST(DhcpMessageTest, ClientIdentifierIsKeptWithItsType) {
+  const auto bytes = dhcpFixture(kRequestFixed,
+                                 "63 82 53 63 35 01 01 "
+                                 "3d 07 01 3c 22 fb 12 34 56 "  // 61: type 1 + the MAC
+                                 "ff");
+  const auto message = parseDhcpMessage(bytes);
+  ASSERT_TRUE(message.has_value()) << counterName(message.error());
+  EXPECT_EQ(message->clientId, hexBytes("01 3c 22 fb 12 34 56"));
+  const auto none = parseDhcpMessage(dhcpFixture(kRequestFixed, "63 82 53 63 35 01 01 ff"));
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->clientId.empty());
+}
+
 TEST(DhcpMessageTest, AckCarriesYourAddress) {
   const auto bytes = dhcpFixture(
       "02 01 06 00 a1 b2 c3 d4 00 00 00 00 "  // BOOTREPLY
@@ -104,7 +117,8 @@ INSTANTIATE_TEST_SUITE_P(
                       DhcpErrorCase{"option_overruns_packet", "63 82 53 63 0c 10 61 62 63"},
                       DhcpErrorCase{"option_length_missing", "63 82 53 63 35"},
                       DhcpErrorCase{"message_type_length_2", "63 82 53 63 35 02 01 01 ff"},
-                      DhcpErrorCase{"requested_address_length_3", "63 82 53 63 32 03 0a 00 00 ff"}),
+                      DhcpErrorCase{"requested_address_length_3", "63 82 53 63 32 03 0a 00 00 ff"},
+                      DhcpErrorCase{"client_id_length_1", "63 82 53 63 3d 01 01 ff"}),
     [](const auto& testInfo) { return testInfo.param.name; });
 
 TEST(DhcpMessageTest, BadOpAndShortHeaderAreMalformed) {

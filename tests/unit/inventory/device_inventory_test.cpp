@@ -58,6 +58,18 @@ TEST(DeviceInventoryTest, DhcpHostNameByMac) {
   EXPECT_EQ(device.ip, ip("192.168.1.42"));
 }
 
+TEST(DeviceInventoryTest, AStableDhcpClientIdIsKeptAndOneThatIsTheMacIsNot) {
+  DeviceInventory inventory;
+  decode::DhcpMessage laptop = dhcp(kLaptopMac, "frontdesk-pc", "", "192.168.1.31");
+  laptop.clientId = {0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x2a, 0x3b};  // RFC 4361 DUID
+  inventory.observeDhcp(laptop, kTime);
+  decode::DhcpMessage phone = dhcp(kPhoneMac, "Dr-Lee-iPhone", "", "192.168.1.42");
+  phone.clientId = {0x01, 0x3c, 0x22, 0xfb, 0x12, 0x34, 0x56};  // type 1 + its own MAC
+  inventory.observeDhcp(phone, kTime);
+  EXPECT_EQ(inventory.lookup(ip("192.168.1.31")).dhcpClientId, "ff:00:00:00:01:00:01:2a:3b");
+  EXPECT_EQ(inventory.lookup(ip("192.168.1.42")).dhcpClientId, "");
+}
+
 TEST(DeviceInventoryTest, DhcpAckAssignsTheAddress) {
   DeviceInventory inventory;
   inventory.observeDhcp(dhcp(kPhoneMac, "", "192.168.1.50"), kTime);

@@ -157,7 +157,16 @@ TEST(RecordBuilderTest, UnknownHostNameAndMacAreNull) {
   EXPECT_TRUE(j.at("mac").is_null());
   EXPECT_TRUE(j.at("host_name").is_null());
   EXPECT_FALSE(j.contains("host_name_source"));
+  EXPECT_FALSE(j.contains("dhcp_client_id"));
   EXPECT_EQ(j.at("id"), "ip:192.168.1.42");
+}
+
+TEST(RecordBuilderTest, AStableDhcpClientIdIsWritten) {
+  inventory::Device d;
+  d.id = "mac:5a:00:00:00:00:11";
+  d.ip = ip("192.168.1.31");
+  d.dhcpClientId = "ff:00:00:00:01:00:01:2a:3b";
+  EXPECT_EQ(RecordBuilder::device(d).at("dhcp_client_id"), "ff:00:00:00:01:00:01:2a:3b");
 }
 
 // ---- Other records --------------------------------------------------------------------------

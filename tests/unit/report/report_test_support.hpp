@@ -14,14 +14,17 @@
 namespace baawatch::report::testing {
 
 struct DeviceSpec {
-  std::string id, ip, mac, hostName;
+  std::string id, ip, mac, hostName, dhcpClientId;
 };
 
 inline nlohmann::json deviceJson(const DeviceSpec& device) {
-  return {{"id", device.id},
-          {"ip", device.ip},
-          {"mac", device.mac.empty() ? nlohmann::json() : nlohmann::json(device.mac)},
-          {"host_name", device.hostName.empty() ? nlohmann::json() : nlohmann::json(device.hostName)}};
+  nlohmann::json json = {
+      {"id", device.id},
+      {"ip", device.ip},
+      {"mac", device.mac.empty() ? nlohmann::json() : nlohmann::json(device.mac)},
+      {"host_name", device.hostName.empty() ? nlohmann::json() : nlohmann::json(device.hostName)}};
+  if (!device.dhcpClientId.empty()) json["dhcp_client_id"] = device.dhcpClientId;
+  return json;
 }
 
 inline nlohmann::json serviceJson(const std::string& id) {

@@ -272,3 +272,49 @@ TEST(Review, OwnersNameDevicesAndPrivateAddressesOfOnePhoneAreJoined) {
 
 }  // namespace
 }  // namespace baawatch::report
+
+namespace baawatch::report {
+namespace {
+
+using testing::DeviceSpec;
+using testing::EncounterSpec;
+
+TEST(Review, AddressesOfOneDeviceAreJoinedByAStableDhcpClientId) {
+  ScratchDir dir("client-id-join");
+  // A laptop whose DHCP client id is a DUID (RFC 4361) on two private addresses, one after the
+  // other and under two host names; another device with the same id at the same time is not it.
+  const std::string duid = "ff:00:00:00:01:00:01:2a:3b:4c:5d";
+  auto device = [&](const std::string& mac, const std::string& host, const std::string& id) {
+    return DeviceSpec{"mac:" + mac, "192.168.10.31", mac, host, id};
+  };
+  EncounterSpec a{"c1", device("5a:00:00:00:00:11", "frontdesk-pc", duid), "whatsapp",
+                  "2026-10-01T09:00:00Z", "2026-10-01T09:05:00Z", 300};
+  EncounterSpec b{"c2", device("6e:00:00:00:00:12", "FRONTDESK", duid), "whatsapp",
+                  "2026-10-20T09:00:00Z", "2026-10-20T09:05:00Z", 300};
+  EncounterSpec c{"c3", device("7a:00:00:00:00:13", "other", "ff:01:02:03:04"), "whatsapp",
+                  "2026-10-01T09:00:00Z", "2026-10-01T10:00:00Z", 3600};
+  EncounterSpec d{"c4", device("7e:00:00:00:00:14", "other2", "ff:01:02:03:04"), "whatsapp",
+                  "2026-10-01T09:30:00Z", "2026-10-01T09:40:00Z", 600};
+  std::vector<std::string> lines;
+  for (const auto* spec : {&a, &b, &c, &d}) lines.push_back(testing::encounterJson(*spec).dump());
+  writeLines(dir.file("log.jsonl"), lines);
+  ReportRequest request;
+  request.logs = {dir.file("log.jsonl")};
+  request.outDir = dir.file("out");
+  ReportOutcome outcome = generateReport(request);
+  ASSERT_TRUE(outcome.ok()) << outcome.error;
+  const ReportData& data = outcome.data;
+  EXPECT_EQ(data.joinedDevices, 1u);
+  ASSERT_EQ(data.devices.size(), 3u);
+  const DeviceSummary& desk = data.devices.at("mac:6e:00:00:00:00:12");
+  EXPECT_EQ(desk.joinedMacs, (std::vector<std::string>{"5a:00:00:00:00:11", "6e:00:00:00:00:12"}));
+  EXPECT_EQ(desk.joinedBy, "the DHCP client id " + duid);
+  EXPECT_EQ(desk.encounters, 2u);
+  EXPECT_TRUE(data.devices.at("mac:7a:00:00:00:00:13").joinedMacs.empty());
+  std::string html = readText(dir.file("out/report.html"));
+  EXPECT_NE(html.find("2 private addresses of one device, joined by the DHCP client id " + duid),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace baawatch::report
