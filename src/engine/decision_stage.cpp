@@ -39,10 +39,10 @@ DecisionStage::DecisionStage(const Snapshot& snapshot, sink::RecordSink& sink,
                       }) {}
 
 void DecisionStage::observeSignal(const classify::DetectorSignal& signal) {
-  bool deviceIsClient = policyEngine_.isClinical(signal.client);
-  inventory::Device device =
-      inventory_.lookup(deviceIsClient ? signal.client : signal.server,
-                        deviceIsClient ? signal.clientMac : signal.serverMac);
+  // The same rule as for flows: a signal is a flow's activity.
+  bool client = policyEngine_.deviceSide(signal.client, signal.server).isClient();
+  inventory::Device device = client ? inventory_.lookup(signal.client, signal.clientMac)
+                                    : inventory_.lookup(signal.server, signal.serverMac);
   contextRules_.observeSignal(device.id, signal);
 }
 
@@ -55,12 +55,8 @@ void DecisionStage::onClassified(const flow::Flow& flow, const classify::FlowFac
 void DecisionStage::decide(const flow::Flow& flow, const classify::FlowFacts& facts,
                            Timestamp time, std::optional<classify::FlowFacts> decidedHere) {
   FlowState state;
-  // The clinic device is the endpoint inside the clinical networks, the client when both or
-  // neither are.
-  state.deviceIsClient =
-      policyEngine_.isClinical(flow.client) || !policyEngine_.isClinical(flow.server);
-  state.device = inventory_.lookup(state.deviceIsClient ? flow.client : flow.server,
-                                   state.deviceIsClient ? flow.clientMac : flow.serverMac);
+  state.deviceSide = policyEngine_.deviceSide(flow.client, flow.server);
+  state.device = inventory_.lookup(state.deviceSide.device(flow), state.deviceSide.deviceMac(flow));
   state.decided = std::move(decidedHere);
   classify::FlowFacts refined = state.decided ? *state.decided : facts;
   if (contextRules_.refine(state.device.id, flow, refined, time)) state.decided = std::move(refined);
@@ -72,8 +68,7 @@ void DecisionStage::decide(const flow::Flow& flow, const classify::FlowFacts& fa
       if ((decision.action == policy::Action::kAlert ||
            decision.action == policy::Action::kVisibility) &&
           !decision.suppressed) {
-        sink_.write(builder_.decision(flow, state.deviceIsClient, verdict, state.device, decision,
-                                      time));
+        sink_.write(builder_.decision(flow, verdict, state.device, decision, time));
       }
       state.reported = true;
       if (decision.policyRule != "presence") {
@@ -107,9 +102,9 @@ void DecisionStage::onFlowEnd(const flow::Flow& flow, const classify::FlowFacts*
   FlowState& state = found->second;
   if (state.reported && facts != nullptr && facts->verdict) {
     if (!state.encounterKey.empty()) {
-      encounters_.flowEnded(state.encounterKey, flow, state.deviceIsClient, *facts->verdict);
+      encounters_.flowEnded(state.encounterKey, flow, state.deviceSide, *facts->verdict);
     }
-    intervalCounts_.flowEnded(flow, state.deviceIsClient, *facts->verdict, state.device, endTime);
+    intervalCounts_.flowEnded(flow, state.deviceSide, *facts->verdict, state.device, endTime);
   }
   if (flowRecords_) sink_.write(builder_.flow(flow, facts, reason, endTime));
   flows_.erase(found);

@@ -93,20 +93,20 @@ std::string EncounterTracker::flowClassified(const flow::Flow& flow,
 }
 
 void EncounterTracker::flowEnded(const std::string& key, const flow::Flow& flow,
-                                 bool deviceIsClient, const classify::Verdict& verdict) {
+                                 flow::DeviceSide deviceSide, const classify::Verdict& verdict) {
   auto it = open_.find(key);
   if (it == open_.end()) return;
   Encounter& encounter = it->second;
   if (encounter.liveFlows > 0) encounter.liveFlows -= 1;
   encounter.end = std::max(encounter.end, flow.lastSeen);
   encounter.flows += 1;
-  addStats(encounter.fromDevice, deviceIsClient ? flow.toServer : flow.toClient);
-  addStats(encounter.toDevice, deviceIsClient ? flow.toClient : flow.toServer);
+  addStats(encounter.fromDevice, deviceSide.sent(flow));
+  addStats(encounter.toDevice, deviceSide.received(flow));
   encounter.kind = std::max(encounter.kind, verdict.kind);
   encounter.confidence = std::max(encounter.confidence, verdict.confidence);
   if (verdict.media == "video" || (verdict.media == "audio" && encounter.media.empty()))
     encounter.media = verdict.media;
-  std::string remote = (deviceIsClient ? flow.server : flow.client).toString();
+  std::string remote = deviceSide.remote(flow).toString();
   if (encounter.servers.size() < kMaxServers) {
     encounter.servers.insert(remote);
   } else if (encounter.servers.count(remote) == 0) {

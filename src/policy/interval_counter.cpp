@@ -44,13 +44,13 @@ void IntervalCounter::flowClassified(const classify::Verdict& verdict,
   }
 }
 
-void IntervalCounter::flowEnded(const flow::Flow& flow, bool deviceIsClient,
+void IntervalCounter::flowEnded(const flow::Flow& flow, flow::DeviceSide deviceSide,
                                 const classify::Verdict& verdict, const inventory::Device& device,
                                 Timestamp time) {
   IntervalCount& count = bucket(verdict, device, time);
   count.flowsEnded += 1;
-  const auto& sent = deviceIsClient ? flow.toServer : flow.toClient;
-  const auto& received = deviceIsClient ? flow.toClient : flow.toServer;
+  const auto& sent = deviceSide.sent(flow);
+  const auto& received = deviceSide.received(flow);
   count.fromDevice.packets += sent.packets;
   count.fromDevice.bytes += sent.bytes;
   count.fromDevice.payloadBytes += sent.payloadBytes;

@@ -81,7 +81,7 @@ class DecisionStage {
     bool reported = false;     // the policy counts it: its end goes to encounter and counts
     std::string encounterKey;  // empty when the flow makes no encounter
     inventory::Device device;
-    bool deviceIsClient = true;
+    flow::DeviceSide deviceSide = flow::DeviceSide::client();
     std::optional<classify::FlowFacts> decided;  // when the verdict was set or refined here
   };
 

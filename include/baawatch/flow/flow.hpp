@@ -84,4 +84,32 @@ struct Flow {
   std::unique_ptr<FlowExtension> extension;
 };
 
+// Which end of a flow is the clinic's device; the other is the service, relay or peer it talks
+// to. What the device sent and received, and the far end, follow from it
+// (policy::PolicyEngine::deviceSide decides it).
+class DeviceSide {
+ public:
+  static constexpr DeviceSide client() { return DeviceSide(true); }
+  static constexpr DeviceSide server() { return DeviceSide(false); }
+  constexpr bool isClient() const { return isClient_; }
+  bool operator==(const DeviceSide&) const = default;
+
+  const IpAddress& device(const Flow& flow) const { return isClient_ ? flow.client : flow.server; }
+  const IpAddress& remote(const Flow& flow) const { return isClient_ ? flow.server : flow.client; }
+  const std::optional<decode::MacAddress>& deviceMac(const Flow& flow) const {
+    return isClient_ ? flow.clientMac : flow.serverMac;
+  }
+  // What the device sent, and what it received.
+  const DirectionStats& sent(const Flow& flow) const {
+    return isClient_ ? flow.toServer : flow.toClient;
+  }
+  const DirectionStats& received(const Flow& flow) const {
+    return isClient_ ? flow.toClient : flow.toServer;
+  }
+
+ private:
+  constexpr explicit DeviceSide(bool isClient) : isClient_(isClient) {}
+  bool isClient_ = true;
+};
+
 }  // namespace baawatch::flow

@@ -51,9 +51,8 @@ class EncounterTracker {
   // while the flow lives. Returns the encounter key to pass to flowEnded.
   std::string flowClassified(const flow::Flow& flow, const classify::Verdict& verdict,
                              const inventory::Device& device, const Decision& decision);
-  // The flow ended: its packets, bytes and evidence are added. `deviceIsClient` says which side
-  // of the flow is the device.
-  void flowEnded(const std::string& key, const flow::Flow& flow, bool deviceIsClient,
+  // The flow ended: its packets, bytes and evidence are added, seen from `deviceSide`.
+  void flowEnded(const std::string& key, const flow::Flow& flow, flow::DeviceSide deviceSide,
                  const classify::Verdict& verdict);
   // Writes encounters with no live flow that nothing has joined for longer than the gap.
   void flushIdle(Timestamp now);

@@ -44,7 +44,7 @@ class IntervalCounter {
 
   void flowClassified(const classify::Verdict& verdict, const inventory::Device& device,
                       const Decision& decision, Timestamp time);
-  void flowEnded(const flow::Flow& flow, bool deviceIsClient, const classify::Verdict& verdict,
+  void flowEnded(const flow::Flow& flow, flow::DeviceSide deviceSide, const classify::Verdict& verdict,
                  const inventory::Device& device, Timestamp time);
   // Writes every interval that ended at or before `now`.
   void flushBefore(Timestamp now);

@@ -10,6 +10,7 @@
 
 #include "baawatch/classify/verdict.hpp"
 #include "baawatch/common/counters.hpp"
+#include "baawatch/flow/flow.hpp"
 #include "baawatch/inventory/device_inventory.hpp"
 #include "baawatch/policy/policy.hpp"
 
@@ -42,6 +43,13 @@ class PolicyEngine {
   void replacePolicy(std::shared_ptr<const Policy> policy) { policy_ = std::move(policy); }
 
   bool isClinical(const IpAddress& address) const;
+  // The clinic's device of a flow (or a signal) between `client` and `server`: the endpoint
+  // inside the clinical networks, the client when both or neither are. The one rule for device
+  // attribution; the sharded dispatch places flows by the same networks.
+  flow::DeviceSide deviceSide(const IpAddress& client, const IpAddress& server) const {
+    return isClinical(client) || !isClinical(server) ? flow::DeviceSide::client()
+                                                     : flow::DeviceSide::server();
+  }
 
   // `device` is the clinic-side endpoint of the flow; `vlan` the flow's VLAN.
   Decision decide(const classify::Verdict& verdict, const inventory::Device& device,

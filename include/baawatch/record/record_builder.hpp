@@ -44,7 +44,7 @@ class RecordBuilder {
   explicit RecordBuilder(RecordContext context) : context_(std::move(context)) {}
 
   // An alert or visibility record for a classified flow.
-  nlohmann::json decision(const flow::Flow& flow, bool deviceIsClient,
+  nlohmann::json decision(const flow::Flow& flow,
                           const classify::Verdict& verdict, const inventory::Device& device,
                           const policy::Decision& decision, Timestamp time) const;
   nlohmann::json encounter(const policy::Encounter& encounter) const;

@@ -105,10 +105,11 @@ class EncounterTrackerTest : public ::testing::Test {
 
   // Classifies and ends one flow of the phone.
   void completeFlow(const flow::Flow& flow, const classify::Verdict& v = verdict(),
-                    const Decision& d = decision(), bool deviceIsClient = true,
+                    const Decision& d = decision(),
+                    flow::DeviceSide deviceSide = flow::DeviceSide::client(),
                     const inventory::Device& device = phone()) {
     const std::string key = tracker_.flowClassified(flow, v, device, d);
-    tracker_.flowEnded(key, flow, deviceIsClient, v);
+    tracker_.flowEnded(key, flow, deviceSide, v);
   }
 };
 
@@ -152,7 +153,7 @@ TEST_F(EncounterTrackerTest, DevicesAndServicesMakeSeparateEncounters) {
   auto c = makeFlow(2, 10);
   completeFlow(*a);
   completeFlow(*b, verdict(kZoom, UseKind::kCall));
-  completeFlow(*c, verdict(), decision(), true, laptop());
+  completeFlow(*c, verdict(), decision(), flow::DeviceSide::client(), laptop());
   EXPECT_EQ(tracker_.open(), 3u);
   tracker_.flushAll();
   EXPECT_EQ(emitted_.size(), 3u);
@@ -173,7 +174,7 @@ TEST_F(EncounterTrackerTest, EncounterWithALiveFlowIsNeverFlushed) {
   EXPECT_TRUE(emitted_.empty());
 
   call->lastSeen = at(6000);
-  tracker_.flowEnded(key, *call, true, verdict());
+  tracker_.flowEnded(key, *call, flow::DeviceSide::client(), verdict());
   tracker_.flushIdle(at(6120));  // exactly the gap: not yet
   EXPECT_TRUE(emitted_.empty());
   tracker_.flushIdle(at(6120.5));
@@ -201,8 +202,8 @@ TEST_F(EncounterTrackerTest, BytesFromAndToDeviceBySide) {
   // The phone is the client of the first flow and the server of the second (an inbound call).
   auto outbound = makeFlow(0, 10, "157.240.1.53", {10, 1000, 800}, {20, 5000, 4400});
   auto inbound = makeFlow(1, 11, "157.240.1.54", {3, 300, 240}, {7, 700, 560});
-  completeFlow(*outbound, verdict(), decision(), true);
-  completeFlow(*inbound, verdict(), decision(), false);
+  completeFlow(*outbound, verdict(), decision(), flow::DeviceSide::client());
+  completeFlow(*inbound, verdict(), decision(), flow::DeviceSide::server());
   tracker_.flushAll();
   ASSERT_EQ(emitted_.size(), 1u);
   const Encounter& e = emitted_[0];
@@ -285,8 +286,8 @@ TEST_F(EncounterTrackerTest, ActionAndAlertsTakeTheStrongestDecision) {
 TEST_F(EncounterTrackerTest, LaterHostNameIsKept) {
   auto a = makeFlow(0, 10);
   auto b = makeFlow(1, 11);
-  completeFlow(*a, verdict(), decision(), true, phone());
-  completeFlow(*b, verdict(), decision(), true, phone("Dr-Lee-iPhone"));
+  completeFlow(*a, verdict(), decision(), flow::DeviceSide::client(), phone());
+  completeFlow(*b, verdict(), decision(), flow::DeviceSide::client(), phone("Dr-Lee-iPhone"));
   tracker_.flushAll();
   ASSERT_EQ(emitted_.size(), 1u);
   EXPECT_EQ(emitted_[0].device.hostName, "Dr-Lee-iPhone");
@@ -294,7 +295,7 @@ TEST_F(EncounterTrackerTest, LaterHostNameIsKept) {
 
 TEST_F(EncounterTrackerTest, FlowEndedForUnknownKeyIsIgnored) {
   auto a = makeFlow(0, 10);
-  tracker_.flowEnded("nobody|whatsapp", *a, true, verdict());
+  tracker_.flowEnded("nobody|whatsapp", *a, flow::DeviceSide::client(), verdict());
   EXPECT_EQ(tracker_.open(), 0u);
   tracker_.flushAll();
   EXPECT_TRUE(emitted_.empty());
@@ -306,7 +307,7 @@ TEST(EncounterIdTest, StableForTheSameInput) {
     EncounterTracker tracker(120, [&](const Encounter& e) { out.push_back(e); });
     auto flow = makeFlow(start, start + 10);
     const std::string key = tracker.flowClassified(*flow, verdict(), device, decision());
-    tracker.flowEnded(key, *flow, true, verdict());
+    tracker.flowEnded(key, *flow, flow::DeviceSide::client(), verdict());
     tracker.flushAll();
     EXPECT_EQ(out.size(), 1u);
     return out.empty() ? std::string() : out[0].id;

@@ -87,8 +87,8 @@ TEST_F(IntervalCounterTest, EndedFlowBytesBySide) {
   flow::Flow flow;
   flow.toServer = {10, 1000, 800};
   flow.toClient = {20, 5000, 4400};
-  counter_.flowEnded(flow, true, verdict(kWhatsapp), device("phone"), at(10));
-  counter_.flowEnded(flow, false, verdict(kWhatsapp), device("phone"), at(20));
+  counter_.flowEnded(flow, flow::DeviceSide::client(), verdict(kWhatsapp), device("phone"), at(10));
+  counter_.flowEnded(flow, flow::DeviceSide::server(), verdict(kWhatsapp), device("phone"), at(20));
   counter_.flushAll(at(1e6));
   ASSERT_EQ(emitted_.size(), 1u);
   const IntervalCount& c = emitted_[0];
@@ -100,7 +100,7 @@ TEST_F(IntervalCounterTest, EndedFlowBytesBySide) {
   EXPECT_EQ(c.toDevice.packets, 30u);
   EXPECT_EQ(c.toDevice.bytes, 6000u);
   // Side matters: the first flow sent 1000, the second (device as server) sent 5000.
-  counter_.flowEnded(flow, true, verdict(kZoom), device("phone"), at(10));
+  counter_.flowEnded(flow, flow::DeviceSide::client(), verdict(kZoom), device("phone"), at(10));
   counter_.flushAll(at(1e6));
   ASSERT_EQ(emitted_.size(), 2u);
   EXPECT_EQ(emitted_[1].fromDevice.bytes, 1000u);

@@ -75,8 +75,8 @@ std::vector<json> everyRecord() {
   facts.verdict = verdict();
   facts.tlsServerName = "g.whatsapp.net";
   std::vector<json> records = {
-      b.decision(sampleFlow(), true, verdict(), device(), alertDecision(), kTime),
-      b.decision(sampleFlow(), true, verdict(), device(), visibility, kTime),
+      b.decision(sampleFlow(), verdict(), device(), alertDecision(), kTime),
+      b.decision(sampleFlow(), verdict(), device(), visibility, kTime),
       b.encounter(encounter()),
       b.counts(counts()),
       b.flow(sampleFlow(), &facts, flow::FlowEndReason::kIdle, kTime),

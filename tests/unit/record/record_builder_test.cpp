@@ -34,8 +34,8 @@ std::vector<HeaderCase> everyRecord() {
   classify::FlowFacts facts;
   facts.verdict = verdict();
   return {
-      {"alert", b.decision(sampleFlow(), true, verdict(), device(), alertDecision(), kTime)},
-      {"visibility", b.decision(sampleFlow(), true, verdict(), device(), visibility, kTime)},
+      {"alert", b.decision(sampleFlow(), verdict(), device(), alertDecision(), kTime)},
+      {"visibility", b.decision(sampleFlow(), verdict(), device(), visibility, kTime)},
       {"encounter", b.encounter(encounter())},
       {"counts", b.counts(counts())},
       {"flow", b.flow(sampleFlow(), &facts, flow::FlowEndReason::kIdle, kTime)},
@@ -78,7 +78,7 @@ TEST(RecordBuilderTest, EveryRecordHasTheHeader) {
 
 TEST(RecordBuilderTest, TimestampIsTheEventTime) {
   const json alert =
-      builder().decision(sampleFlow(), true, verdict(), device(), alertDecision(), kTime);
+      builder().decision(sampleFlow(), verdict(), device(), alertDecision(), kTime);
   EXPECT_EQ(alert.at("timestamp"), "2023-11-14T22:13:20.250000Z");
   EXPECT_EQ(builder().encounter(encounter()).at("timestamp"), "2023-11-14T22:14:50.000000Z");
   EXPECT_EQ(builder().counts(counts()).at("timestamp"), "2023-11-14T22:15:00.000000Z");
@@ -93,7 +93,7 @@ TEST(RecordBuilderTest, NoClinicKeyWhenUnset) {
 // ---- Alert ----------------------------------------------------------------------------------
 
 TEST(RecordBuilderTest, AlertCarriesDeviceServiceEvidenceFlowAndPolicy) {
-  const json r = builder().decision(sampleFlow(), true, verdict(), device(), alertDecision(), kTime);
+  const json r = builder().decision(sampleFlow(), verdict(), device(), alertDecision(), kTime);
   EXPECT_EQ(r.at("alert_id"), "mac:3c:22:fb:12:34:56|whatsapp|whatsapp.names");
   EXPECT_EQ(r.at("confidence"), "high");
   EXPECT_EQ(r.at("severity"), "high");

@@ -15,7 +15,7 @@ using nlohmann::json;
 using namespace baawatch::testing::records;
 
 TEST(RecordTextTest, TimestampEventTypeAndRecordIdLeadEveryLine) {
-  json record = builder().decision(sampleFlow(), true, verdict(), device(), alertDecision(), kTime);
+  json record = builder().decision(sampleFlow(), verdict(), device(), alertDecision(), kTime);
   record["record_id"] = "sensor-1:0123456789abcdef:12";
   const std::string line = recordText(record);
   EXPECT_EQ(line.rfind(R"({"timestamp":"2023-11-14T22:13:20.250000Z","event_type":"alert",)"

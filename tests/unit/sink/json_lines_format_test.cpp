@@ -43,7 +43,7 @@ TEST(JsonLinesSinkTest, InvalidUtf8HostNameIsWrittenAsValidJson) {
   {
     auto sink = JsonLinesSink::open(path, unchainedOptions());
     ASSERT_TRUE(sink.has_value()) << sink.error();
-    (*sink)->write(builder().decision(sampleFlow(), true, verdict(), device(broken),
+    (*sink)->write(builder().decision(sampleFlow(), verdict(), device(broken),
                                       alertDecision(), kTime));
     EXPECT_EQ((*sink)->written(), 1u);
   }
