@@ -37,9 +37,9 @@ std::string_view toString(ThresholdType type) {
 
 std::vector<DetectorNeeds> builtInDetectorNeeds() {
   std::vector<DetectorNeeds> needs;
-  for (auto* list : {&FaceTimeBehaviour::needs, &PushActivityDetector::needs,
-                     &AttachmentCorrelator::needs, &SessionContext::needs,
-                     &SocketAssociation::needs, &CallPushContext::needs}) {
+  for (auto* list :
+       {&FaceTimeBehaviour::needs, &PushActivityDetector::needs, &AttachmentCorrelator::needs,
+        &SessionContext::needs, &SocketAssociation::needs, &CallPushContext::needs}) {
     for (DetectorNeeds& need : list()) needs.push_back(std::move(need));
   }
   return needs;

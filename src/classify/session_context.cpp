@@ -28,8 +28,8 @@ double SessionContext::windowFor(const ServiceSignature& service) {
   return thresholdValue(service, kSessionWindow);
 }
 
-bool SessionContext::refine(const std::string& deviceId, const flow::Flow& flow,
-                            FlowFacts& facts, Timestamp time) {
+bool SessionContext::refine(const std::string& deviceId, const flow::Flow& flow, FlowFacts& facts,
+                            Timestamp time) {
   if (!facts.verdict) return false;
   bool changed = refine(deviceId, *facts.verdict, time);
   observe(deviceId, *facts.verdict, time, flow.id);
@@ -58,8 +58,8 @@ bool SessionContext::fresh(const Seen& seen, Timestamp time) const {
   return age <= windowFor(*seen.service);
 }
 
-void SessionContext::observe(const std::string& deviceId, const Verdict& verdict,
-                             Timestamp time, std::optional<std::uint64_t> flowId) {
+void SessionContext::observe(const std::string& deviceId, const Verdict& verdict, Timestamp time,
+                             std::optional<std::uint64_t> flowId) {
   // Only real use opens a session: presence signals (APNs, identity lookups) never do.
   if (verdict.service == nullptr || !hasNameEvidence(verdict) ||
       verdict.kind < UseKind::kMessaging || verdict.service->category == Category::kPresence)
@@ -98,8 +98,8 @@ bool SessionContext::refine(const std::string& deviceId, Verdict& verdict, Times
     verdict.confidence = static_cast<Confidence>(static_cast<int>(verdict.confidence) + 1);
     verdict.evidence.push_back(Evidence{
         "context." + verdict.service->id + ".same-service-session", EvidenceField::kBehaviour,
-        "device in a named " + verdict.service->name + " session",
-        own->second.namedAt, Confidence::kMedium,
+        "device in a named " + verdict.service->name + " session", own->second.namedAt,
+        Confidence::kMedium,
         "the same device named " + verdict.service->name +
             " (SNI or DNS) within the session window before this call",
         ""});
@@ -125,7 +125,8 @@ bool SessionContext::refine(const std::string& deviceId, Verdict& verdict, Times
       sibling->namedAt, Confidence::kMedium,
       fromVendor + " runs one relay infrastructure for " + fromName + " and " +
           sibling->service->name +
-          ": the flow's own evidence names only the vendor, the device's live session names the app",
+          ": the flow's own evidence names only the vendor, the device's live session names the "
+          "app",
       ""});
   return true;
 }

@@ -58,7 +58,8 @@ bool SocketAssociation::refineEnded(const flow::Flow& flow, FlowFacts& facts,
 bool SocketAssociation::associate(const flow::Flow& flow, FlowFacts& facts) const {
   // Either end may be the device's socket: between two clinic devices (a P2P leg on the clinic's
   // own network) the first sender is the client.
-  for (const Socket& socket : {Socket{flow.client, flow.clientPort}, Socket{flow.server, flow.serverPort}}) {
+  for (const Socket& socket :
+       {Socket{flow.client, flow.clientPort}, Socket{flow.server, flow.serverPort}}) {
     const Seed* seed = seedFor(socket, flow.firstSeen);
     if (seed == nullptr) continue;
     const ServiceSignature& service = *seed->verdict.service;
@@ -67,13 +68,13 @@ bool SocketAssociation::associate(const flow::Flow& flow, FlowFacts& facts) cons
     verdict.service = &service;
     verdict.confidence = Confidence::kMedium;
     verdict.kind = UseKind::kCall;
-    verdict.evidence.push_back(Evidence{
-        "context.socket-association", EvidenceField::kBehaviour,
-        fmt::format("the device's UDP socket {} carried a {} call with {}",
-                    endpoint(socket.address, socket.port), service.name,
-                    endpoint(seed->relay, seed->relayPort)),
-        seed->seededAt, Confidence::kMedium, thresholdReason(service, kWindow.name),
-        "another application may reuse the port once the call has ended"});
+    verdict.evidence.push_back(
+        Evidence{"context.socket-association", EvidenceField::kBehaviour,
+                 fmt::format("the device's UDP socket {} carried a {} call with {}",
+                             endpoint(socket.address, socket.port), service.name,
+                             endpoint(seed->relay, seed->relayPort)),
+                 seed->seededAt, Confidence::kMedium, thresholdReason(service, kWindow.name),
+                 "another application may reuse the port once the call has ended"});
     facts.verdict = std::move(verdict);
     return true;
   }
@@ -84,8 +85,9 @@ void SocketAssociation::remember(const flow::Flow& flow, const Verdict& verdict,
   if (verdict.service == nullptr || verdict.kind != UseKind::kCall ||
       verdict.confidence == Confidence::kLow)
     return;
-  bool associated = std::any_of(verdict.evidence.begin(), verdict.evidence.end(),
-                                [](const Evidence& e) { return e.ruleId == "context.socket-association"; });
+  bool associated =
+      std::any_of(verdict.evidence.begin(), verdict.evidence.end(),
+                  [](const Evidence& e) { return e.ruleId == "context.socket-association"; });
   if (associated) return;
   double window = windowFor(*verdict.service);
   if (window <= 0) return;

@@ -12,10 +12,9 @@ namespace baawatch::classify {
 namespace {
 
 constexpr std::array<WireShape, kWireShapeCount> kAllShapes{
-    WireShape::kDiscordIpDiscovery, WireShape::kDiscordLatencyPing,
-    WireShape::kDnscryptResponse,   WireShape::kTailscaleDisco,
-    WireShape::kWhatsappChatPrologue, WireShape::kZoomP2pHello,
-    WireShape::kWhatsappStun, WireShape::kTelegramStunRealm, WireShape::kViberStunRealm};
+    WireShape::kDiscordIpDiscovery, WireShape::kDiscordLatencyPing,   WireShape::kDnscryptResponse,
+    WireShape::kTailscaleDisco,     WireShape::kWhatsappChatPrologue, WireShape::kZoomP2pHello,
+    WireShape::kWhatsappStun,       WireShape::kTelegramStunRealm,    WireShape::kViberStunRealm};
 
 using Bytes = std::span<const std::uint8_t>;
 
@@ -104,11 +103,10 @@ bool isWhatsappStun(Bytes payload) {
   if (!stun || !stun->hasMagicCookie) return false;
   std::uint16_t type = stun->messageType;
   if ((type >= 0x0800 && type <= 0x0802) || type == 0x0804 || type == 0x0805) return true;
-  return std::any_of(stun->attributes.begin(), stun->attributes.end(),
-                     [](const decode::StunAttribute& attribute) {
-                       return (attribute.type >= 0x4000 && attribute.type <= 0x4004) ||
-                              attribute.type == 0x4007;
-                     });
+  return std::any_of(
+      stun->attributes.begin(), stun->attributes.end(), [](const decode::StunAttribute& attribute) {
+        return (attribute.type >= 0x4000 && attribute.type <= 0x4004) || attribute.type == 0x4007;
+      });
 }
 
 // The REALM attribute (0x0014, RFC 8489 section 14.9) of a STUN message, lower-cased; empty when

@@ -392,7 +392,8 @@ int main(int argc, char** argv) {
     if (argc > 1 && std::string_view(argv[1]) == "verify") return baawatch::daemon::runVerifyCommand(argc - 1, argv + 1);
     if (argc > 1 && std::string_view(argv[1]) == "report") return baawatch::daemon::runReportCommand(argc - 1, argv + 1);
     if (argc > 1 && std::string_view(argv[1]) == "review") return baawatch::daemon::runReviewCommand(argc - 1, argv + 1);
-    if (argc > 1 && std::string_view(argv[1]) == "status") return baawatch::daemon::runStatusCommand(argc - 1, argv + 1);
+    if (argc > 1 && std::string_view(argv[1]) == "status")
+      return baawatch::daemon::runStatusCommand(argc - 1, argv + 1);
     return run(argc, argv);
   } catch (const std::exception& error) {
     std::cerr << "baawatch: " << error.what() << "\n";

@@ -1,5 +1,6 @@
 #include "baawatch/daemon/status_command.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -7,10 +8,8 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <string>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "baawatch/common/config_error.hpp"
 #include "baawatch/daemon/settings_loader.hpp"
@@ -51,9 +50,10 @@ std::string plainWords(const nlohmann::json& state, bool running, const std::str
   if (running) {
     text += fmt::format("baawatch{}: running, pid {}", where, state.value("pid", 0LL));
     if (started) {
-      text += fmt::format(", up {} (since {})",
-                          report::formatDuration(static_cast<double>(now.micros - started->micros) / 1e6),
-                          report::formatReadable(*started));
+      text += fmt::format(
+          ", up {} (since {})",
+          report::formatDuration(static_cast<double>(now.micros - started->micros) / 1e6),
+          report::formatReadable(*started));
     }
   } else {
     text += fmt::format("baawatch{}: not running", where);
@@ -64,11 +64,12 @@ std::string plainWords(const nlohmann::json& state, bool running, const std::str
   if (stats.is_object()) {
     std::string at = stats.value("time", "");
     auto time = report::parseRfc3339(at);
-    text += fmt::format("packets: {}; drops: {} by the kernel (buffer full), {} by the interface; "
-                        "{} flows open{}\n",
-                        number(stats, "packets"), number(stats, "kernel_drops"),
-                        number(stats, "interface_drops"), number(stats, "flows_active"),
-                        time ? " (as of " + report::formatReadable(*time) + ")" : "");
+    text += fmt::format(
+        "packets: {}; drops: {} by the kernel (buffer full), {} by the interface; "
+        "{} flows open{}\n",
+        number(stats, "packets"), number(stats, "kernel_drops"), number(stats, "interface_drops"),
+        number(stats, "flows_active"),
+        time ? " (as of " + report::formatReadable(*time) + ")" : "");
     text += fmt::format("sink backlog: {} records waiting, {} dropped when the queue was full\n",
                         number(stats, "sink_backlog"), number(stats, "sink_overflow"));
     const nlohmann::json& spools = stats.contains("spools") ? stats["spools"] : nlohmann::json();
@@ -84,8 +85,9 @@ std::string plainWords(const nlohmann::json& state, bool running, const std::str
       text += "spools: none in use\n";
     }
   } else {
-    text += "no statistics yet: the daemon writes them every output.stats_interval (0: only at "
-            "its end)\n";
+    text +=
+        "no statistics yet: the daemon writes them every output.stats_interval (0: only at "
+        "its end)\n";
   }
   const nlohmann::json& alerts =
       state.contains("alerts_today") ? state["alerts_today"] : nlohmann::json();
@@ -116,8 +118,9 @@ int runStatusCommand(int argc, char** argv) {
   app.add_option("--state-dir", stateDirectory,
                  "The daemon's state directory (overrides the config; default /var/lib/baawatch)");
   app.add_flag("--json", json, "Print the status file as JSON instead of plain words");
-  app.footer("Exit status: 0 the daemon runs; 1 it does not, or its status cannot be read; 2 usage "
-             "or configuration error.");
+  app.footer(
+      "Exit status: 0 the daemon runs; 1 it does not, or its status cannot be read; 2 usage "
+      "or configuration error.");
   if (auto status = parseCommandLine(app, argc, argv)) return *status;
 
   if (stateDirectory.empty()) {
@@ -135,8 +138,8 @@ int runStatusCommand(int argc, char** argv) {
   std::string path = stateDirectory + "/status.json";
   std::ifstream file(path);
   if (!file) {
-    std::cerr << "baawatch status: no status in " << stateDirectory
-              << " (" << path << "): baawatch has not captured live with this state directory\n";
+    std::cerr << "baawatch status: no status in " << stateDirectory << " (" << path
+              << "): baawatch has not captured live with this state directory\n";
     return kExitRuntime;
   }
   nlohmann::json state = nlohmann::json::parse(file, nullptr, false);

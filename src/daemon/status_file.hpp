@@ -13,9 +13,8 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "baawatch/common/expected.hpp"
 #include "baawatch/sink/async_sink.hpp"
@@ -23,7 +22,7 @@
 namespace baawatch::daemon {
 
 struct StatusFileOptions {
-  std::string path;       // <state_directory>/status.json
+  std::string path;  // <state_directory>/status.json
   std::string sensor;
   std::string interface;  // the captured interface
   std::function<void(const std::string&)> log;
@@ -51,9 +50,9 @@ class StatusFileTarget final : public sink::SinkTarget {
   void writeFile(bool running);
 
   StatusFileOptions options_;
-  std::string started_;            // ISO 8601 UTC, wall clock
-  nlohmann::json stats_;           // the latest stats record's figures, or null
-  std::string alertDay_;           // YYYY-MM-DD of the alerts counted
+  std::string started_;   // ISO 8601 UTC, wall clock
+  nlohmann::json stats_;  // the latest stats record's figures, or null
+  std::string alertDay_;  // YYYY-MM-DD of the alerts counted
   std::map<std::string, std::uint64_t> alertsByService_;
   bool dirty_ = false;
   std::chrono::steady_clock::time_point lastWrite_{};

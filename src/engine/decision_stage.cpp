@@ -52,8 +52,8 @@ void DecisionStage::onClassified(const flow::Flow& flow, const classify::FlowFac
   decide(flow, facts, time, std::nullopt);
 }
 
-void DecisionStage::decide(const flow::Flow& flow, const classify::FlowFacts& facts,
-                           Timestamp time, std::optional<classify::FlowFacts> decidedHere) {
+void DecisionStage::decide(const flow::Flow& flow, const classify::FlowFacts& facts, Timestamp time,
+                           std::optional<classify::FlowFacts> decidedHere) {
   FlowState state;
   state.deviceSide = policyEngine_.deviceSide(flow.client, flow.server);
   state.device = inventory_.lookup(state.deviceSide.device(flow), state.deviceSide.deviceMac(flow));

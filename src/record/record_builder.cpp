@@ -93,8 +93,7 @@ nlohmann::json RecordBuilder::service(const classify::ServiceSignature& service)
           {"baa_source", service.baaSource}};
 }
 
-nlohmann::json RecordBuilder::decision(const flow::Flow& flow,
-                                       const classify::Verdict& verdict,
+nlohmann::json RecordBuilder::decision(const flow::Flow& flow, const classify::Verdict& verdict,
                                        const inventory::Device& deviceInfo,
                                        const policy::Decision& decision, Timestamp time) const {
   bool isVisibility = decision.action == policy::Action::kVisibility;

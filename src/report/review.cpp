@@ -251,7 +251,7 @@ namespace {
 // client identifier (option 61 other than the MAC itself: it stays across private addresses), then
 // for private MACs the host name.
 struct JoinKey {
-  const char* what;  // "the DHCP client id", "the host name"
+  const char* what;                                    // "the DHCP client id", "the host name"
   std::string (*of)(const DeviceSummary& summary);     // empty: the device does not take part
   std::string (*shown)(const DeviceSummary& summary);  // the key as the report writes it
 };
@@ -278,8 +278,10 @@ void joinByKey(ReportData& data, const JoinKey& key) {
     std::vector<std::string> macs;
     for (const auto& id : ids) {
       const DeviceSummary& from = data.devices[id];
-      if (from.joinedMacs.empty()) macs.push_back(from.device.mac);
-      else macs.insert(macs.end(), from.joinedMacs.begin(), from.joinedMacs.end());
+      if (from.joinedMacs.empty())
+        macs.push_back(from.device.mac);
+      else
+        macs.insert(macs.end(), from.joinedMacs.begin(), from.joinedMacs.end());
     }
     into.joinedMacs = std::move(macs);
     into.joinedBy = std::string(key.what) + " " + key.shown(into);

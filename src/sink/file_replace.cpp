@@ -13,7 +13,8 @@ namespace baawatch::sink {
 
 std::string replaceFile(const std::string& path, std::string_view text, mode_t mode) {
   std::string temporary = path + ".tmp";
-  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+  UniqueFd fd(
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
   if (!fd.valid()) return temporary + ": " + std::strerror(errno);
   ::fchmod(fd.get(), mode);
   std::string_view rest = text;

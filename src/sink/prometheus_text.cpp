@@ -1,7 +1,5 @@
 #include "baawatch/sink/prometheus_text.hpp"
 
-#include "baawatch/sink/file_replace.hpp"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +14,7 @@
 
 #include "baawatch/record/event_type.hpp"
 #include "baawatch/sink/disk_spool.hpp"
+#include "baawatch/sink/file_replace.hpp"
 
 namespace baawatch::sink {
 namespace {

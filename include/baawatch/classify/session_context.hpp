@@ -18,8 +18,8 @@
 // Thread: owned by the decision stage.
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 

@@ -10,8 +10,10 @@
 // a call verdict of medium confidence or more of a service whose file sets
 // `behaviour: socket_association_seconds` (0 or absent: the service lends nothing). A seed lends
 // while its flow is open and for that many seconds after its last packet, to flows that began in
-// that time (and not more than that many seconds before its first packet: ICE gathering); only the device's own endpoint is remembered, never the relay's or a public STUN
-// server's (those serve every app). An association does not seed further associations.
+// that time, and not more than that many seconds before its first packet (ICE gathering). Only
+// the device's own endpoint is remembered (the call flow's client: the clinic endpoint, see
+// flow/flow_table.hpp), never the relay's or a public STUN server's (those serve every app). An
+// association does not seed further associations.
 // A ContextRule: refine() and refineEnded() give the verdict, flowEnded() keeps the seed's last
 // packet time.
 // Thread: owned by the decision stage.
@@ -54,13 +56,13 @@ class SocketAssociation final : public ContextRule {
     std::size_t operator()(const Socket& socket) const;
   };
   struct Seed {
-    Verdict verdict;          // the seed's verdict (its catalog keeps the service alive)
-    IpAddress relay;          // the latest seed flow's far end, for the evidence
+    Verdict verdict;  // the seed's verdict (its catalog keeps the service alive)
+    IpAddress relay;  // the latest seed flow's far end, for the evidence
     std::uint16_t relayPort = 0;
-    unsigned openFlows = 0;   // seed flows of this socket not ended yet
-    Timestamp seededAt;       // the latest seed flow's classification: the evidence's time
-    Timestamp first;          // the first packet of the earliest seed flow
-    Timestamp last;           // the latest end (or classification) of a seed flow
+    unsigned openFlows = 0;  // seed flows of this socket not ended yet
+    Timestamp seededAt;      // the latest seed flow's classification: the evidence's time
+    Timestamp first;         // the first packet of the earliest seed flow
+    Timestamp last;          // the latest end (or classification) of a seed flow
     double windowSeconds = 0;
   };
 

@@ -12,15 +12,15 @@
 namespace baawatch::classify {
 
 enum class WireShape : std::uint8_t {
-  kDiscordIpDiscovery,   // Discord voice IP discovery request or answer
-  kDiscordLatencyPing,   // Discord voice latency ping
-  kDnscryptResponse,     // a DNSCrypt v2 resolver answer (resolver magic)
-  kTailscaleDisco,       // Tailscale's peer discovery message
-  kWhatsappChatPrologue, // WhatsApp's chat (chatd) connection prologue
-  kZoomP2pHello,         // Zoom's first packet of a direct (peer-to-peer) media leg
-  kWhatsappStun,         // STUN with WhatsApp's private message types or attributes
-  kTelegramStunRealm,    // STUN/TURN whose REALM is Telegram's
-  kViberStunRealm,       // STUN/TURN whose REALM is Viber's
+  kDiscordIpDiscovery,    // Discord voice IP discovery request or answer
+  kDiscordLatencyPing,    // Discord voice latency ping
+  kDnscryptResponse,      // a DNSCrypt v2 resolver answer (resolver magic)
+  kTailscaleDisco,        // Tailscale's peer discovery message
+  kWhatsappChatPrologue,  // WhatsApp's chat (chatd) connection prologue
+  kZoomP2pHello,          // Zoom's first packet of a direct (peer-to-peer) media leg
+  kWhatsappStun,          // STUN with WhatsApp's private message types or attributes
+  kTelegramStunRealm,     // STUN/TURN whose REALM is Telegram's
+  kViberStunRealm,        // STUN/TURN whose REALM is Viber's
 };
 inline constexpr std::size_t kWireShapeCount = 9;
 

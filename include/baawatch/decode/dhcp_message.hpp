@@ -23,7 +23,8 @@ struct DhcpMessage {
   IpAddress yourAddress;               // yiaddr (unset when 0.0.0.0)
   std::optional<IpAddress> requestedAddress;  // option 50
   std::string hostName;                // option 12, printable ASCII only, empty if absent
-  std::vector<std::uint8_t> clientId;  // option 61 (type byte, then the identifier), empty if absent
+  std::vector<std::uint8_t>
+      clientId;  // option 61 (type byte, then the identifier), empty if absent
 };
 
 // `payload` is the UDP payload of a packet on port 67/68.

@@ -44,8 +44,8 @@ class IntervalCounter {
 
   void flowClassified(const classify::Verdict& verdict, const inventory::Device& device,
                       const Decision& decision, Timestamp time);
-  void flowEnded(const flow::Flow& flow, flow::DeviceSide deviceSide, const classify::Verdict& verdict,
-                 const inventory::Device& device, Timestamp time);
+  void flowEnded(const flow::Flow& flow, flow::DeviceSide deviceSide,
+                 const classify::Verdict& verdict, const inventory::Device& device, Timestamp time);
   // Writes every interval that ended at or before `now`.
   void flushBefore(Timestamp now);
   // Writes every interval, at `now` (the latest event time): one that has not ended yet is

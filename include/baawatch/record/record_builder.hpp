@@ -44,9 +44,9 @@ class RecordBuilder {
   explicit RecordBuilder(RecordContext context) : context_(std::move(context)) {}
 
   // An alert or visibility record for a classified flow.
-  nlohmann::json decision(const flow::Flow& flow,
-                          const classify::Verdict& verdict, const inventory::Device& device,
-                          const policy::Decision& decision, Timestamp time) const;
+  nlohmann::json decision(const flow::Flow& flow, const classify::Verdict& verdict,
+                          const inventory::Device& device, const policy::Decision& decision,
+                          Timestamp time) const;
   nlohmann::json encounter(const policy::Encounter& encounter) const;
   nlohmann::json counts(const policy::IntervalCount& count) const;
   // Per-flow record (Zeek conn.log style), written when a flow ends and flow records are on.

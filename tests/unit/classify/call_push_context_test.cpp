@@ -9,7 +9,6 @@
 #include <string>
 
 #include "baawatch/classify/signature.hpp"
-
 #include "unit/fixtures/shipped_catalog.hpp"
 
 namespace baawatch::classify {

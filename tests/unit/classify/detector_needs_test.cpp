@@ -113,27 +113,26 @@ TEST_P(BadThresholdTest, IsRefusedWithItsLocation) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, BadThresholdTest,
     ::testing::Values(
-        BadThresholdCase{"Misspelt", "facetime", "  call_min_seconds:", "  call_min_secnds:",
-                         "call_min_secnds:",
-                         "behaviour.call_min_secnds: no detector reads threshold "
-                         "'call_min_secnds' (thresholds read from facetime's file: "
-                         "call_min_seconds, high_min_signals, high_min_weight, media_min_kbps, "
-                         "media_min_packets_per_second, medium_min_signals, medium_min_weight, "
-                         "observe_max_packets, observe_max_seconds, push_before_call_seconds, "
-                         "rtp_min_facetime_packets, "
-                         "rtp_min_packets, rtp_payload_types, session_window_seconds, "
-                         "socket_association_seconds, video_min_kbps, weight_apple_address, "
-                         "weight_apple_stun_attributes, weight_documented_port, weight_legacy_symmetric_port, "
-                         "weight_media_both_ways, weight_quic_without_sni, weight_rtp, "
-                         "weight_rtp_facetime_types, weight_stun_turn)"},
+        BadThresholdCase{
+            "Misspelt", "facetime", "  call_min_seconds:", "  call_min_secnds:", "call_min_secnds:",
+            "behaviour.call_min_secnds: no detector reads threshold "
+            "'call_min_secnds' (thresholds read from facetime's file: "
+            "call_min_seconds, high_min_signals, high_min_weight, media_min_kbps, "
+            "media_min_packets_per_second, medium_min_signals, medium_min_weight, "
+            "observe_max_packets, observe_max_seconds, push_before_call_seconds, "
+            "rtp_min_facetime_packets, "
+            "rtp_min_packets, rtp_payload_types, session_window_seconds, "
+            "socket_association_seconds, video_min_kbps, weight_apple_address, "
+            "weight_apple_stun_attributes, weight_documented_port, weight_legacy_symmetric_port, "
+            "weight_media_both_ways, weight_quic_without_sni, weight_rtp, "
+            "weight_rtp_facetime_types, weight_stun_turn)"},
         BadThresholdCase{"MisspeltInAnotherService", "imessage", "  attachment_window_seconds:",
                          "  attachment_window_second:", "attachment_window_second:",
                          "behaviour.attachment_window_second: no detector reads threshold "
                          "'attachment_window_second' (thresholds read from imessage's file: "
                          "apns_activity_min_payload_bytes, attachment_window_seconds, "
                          "session_window_seconds, socket_association_seconds)"},
-        BadThresholdCase{"CountWithAFraction", "facetime", "value: 20000", "value: 200.5",
-                         "200.5",
+        BadThresholdCase{"CountWithAFraction", "facetime", "value: 20000", "value: 200.5", "200.5",
                          "behaviour.observe_max_packets.value: needs a whole number >= 0 in "
                          "'value'"},
         BadThresholdCase{"NegativeNumber", "facetime", "value: 250", "value: -250", "-250",

@@ -15,9 +15,8 @@
 #include <vector>
 
 #include "baawatch/classify/signature.hpp"
-
-#include "unit/fixtures/shipped_catalog.hpp"
 #include "unit/decode/hex_fixture.hpp"
+#include "unit/fixtures/shipped_catalog.hpp"
 
 namespace baawatch::classify {
 namespace {

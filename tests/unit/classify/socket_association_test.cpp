@@ -11,7 +11,6 @@
 #include <string>
 
 #include "baawatch/classify/signature.hpp"
-
 #include "unit/fixtures/shipped_catalog.hpp"
 
 namespace baawatch::classify {
@@ -63,7 +62,9 @@ class SocketAssociationTest : public ::testing::Test {
     FlowFacts facts = callFacts("whatsapp", Confidence::kHigh);
     EXPECT_FALSE(rule_.refine("d", relay_, facts, Timestamp::fromSeconds(101)));
   }
-  void endRelay() { rule_.flowEnded(relay_, callFacts("whatsapp", Confidence::kHigh), relay_.lastSeen); }
+  void endRelay() {
+    rule_.flowEnded(relay_, callFacts("whatsapp", Confidence::kHigh), relay_.lastSeen);
+  }
   // Refines an unattributed flow; the service id it was given, or "".
   std::string associate(const flow::Flow& flow) {
     FlowFacts facts;

@@ -1,16 +1,14 @@
 // The status file `baawatch status` reads: written at open, on stats records, for alerts at most
 // every two seconds (flush), and at the end with running false; alerts counted per UTC day.
-#include <gtest/gtest.h>
+#include "daemon/status_file.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
-
-#include "daemon/status_file.hpp"
+#include <string>
 
 namespace baawatch::daemon {
 namespace {
@@ -20,8 +18,9 @@ namespace fs = std::filesystem;
 class StatusFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    folder_ = fs::temp_directory_path() / ("baawatch-status-" + std::to_string(::getpid()) + "-" +
-                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    folder_ = fs::temp_directory_path() /
+              ("baawatch-status-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(folder_);
     path_ = (folder_ / "status.json").string();
   }
@@ -59,9 +58,12 @@ TEST_F(StatusFileTest, StatsRecordsGiveTheFiguresAndSpools) {
   target->write({{"event_type", "stats"},
                  {"timestamp", "2026-12-07T10:00:00.000000Z"},
                  {"counters",
-                  {{"capture.packets", 1234}, {"capture.kernel_drops", 5},
-                   {"capture.interface_drops", 1}, {"sink.queue.backlog", 7},
-                   {"syslog.0.spool_pending", 40}, {"syslog.0.spool_bytes", 9000},
+                  {{"capture.packets", 1234},
+                   {"capture.kernel_drops", 5},
+                   {"capture.interface_drops", 1},
+                   {"sink.queue.backlog", 7},
+                   {"syslog.0.spool_pending", 40},
+                   {"syslog.0.spool_bytes", 9000},
                    {"email.spool_pending", 2}}}});
   nlohmann::json stats = read()["stats"];
   EXPECT_EQ(stats["packets"], 1234);
@@ -87,7 +89,9 @@ TEST_F(StatusFileTest, AlertsArePerUtcDayByService) {
   EXPECT_EQ(alerts["by_service"]["whatsapp"], 2);
   EXPECT_EQ(alerts["by_service"]["facetime"], 1);
   // Written by the next flush (at most every two seconds), not with every alert.
-  target->write({{"event_type", "stats"}, {"timestamp", "2026-12-07T09:00:01Z"}, {"counters", nlohmann::json::object()}});
+  target->write({{"event_type", "stats"},
+                 {"timestamp", "2026-12-07T09:00:01Z"},
+                 {"counters", nlohmann::json::object()}});
   EXPECT_EQ(read()["alerts_today"]["total"], 3);
 }
 
@@ -102,7 +106,8 @@ TEST_F(StatusFileTest, TheEndSaysNotRunning) {
 }
 
 TEST_F(StatusFileTest, AMissingFolderIsAnError) {
-  auto target = StatusFileTarget::open({(folder_ / "gone" / "status.json").string(), "", "", nullptr});
+  auto target =
+      StatusFileTarget::open({(folder_ / "gone" / "status.json").string(), "", "", nullptr});
   ASSERT_FALSE(target.has_value());
   EXPECT_NE(target.error().find("does not exist"), std::string::npos) << target.error();
 }

@@ -278,24 +278,29 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, ClientNetworksTest,
     ::testing::Values(
         // A relay's media reaches the device first (or alone, in a one-way capture).
-        SidesCase{"UdpFromOutsideFirst", {"17.252.8.10", 3478, "192.168.1.23", 16403, 17, 1.0},
+        SidesCase{"UdpFromOutsideFirst",
+                  {"17.252.8.10", 3478, "192.168.1.23", 16403, 17, 1.0},
                   "192.168.1.23"},
         SidesCase{"UdpFromOutsideFirstIpv6",
                   {"2620:149:a44::10", 3480, "fd00::23", 16403, 17, 1.0},
                   "fd00::23"},
-        SidesCase{"UdpFromInsideFirst", {"192.168.1.23", 16403, "17.252.8.10", 3478, 17, 1.0},
+        SidesCase{"UdpFromInsideFirst",
+                  {"192.168.1.23", 16403, "17.252.8.10", 3478, 17, 1.0},
                   "192.168.1.23"},
         // Both inside, or both outside: the first sender, as without the networks.
         SidesCase{"UdpBetweenTwoClinicDevices",
-                  {"192.168.1.41", 61000, "192.168.1.23", 40012, 17, 1.0}, "192.168.1.41"},
-        SidesCase{"UdpBetweenTwoOutsiders", {"203.0.113.7", 4000, "198.51.100.9", 5000, 17, 1.0},
+                  {"192.168.1.41", 61000, "192.168.1.23", 40012, 17, 1.0},
+                  "192.168.1.41"},
+        SidesCase{"UdpBetweenTwoOutsiders",
+                  {"203.0.113.7", 4000, "198.51.100.9", 5000, 17, 1.0},
                   "203.0.113.7"},
         // TCP caught mid-connection: the server's segment seen first.
         SidesCase{"TcpWithoutItsSyn",
                   {"17.57.146.20", 5223, "192.168.1.23", 50123, 6, 1.0, tcp::kAck | tcp::kPsh},
                   "192.168.1.23"},
         // A SYN says who opened the connection, wherever it comes from.
-        SidesCase{"InboundSyn", {"203.0.113.7", 50123, "192.168.1.23", 22, 6, 1.0, tcp::kSyn},
+        SidesCase{"InboundSyn",
+                  {"203.0.113.7", 50123, "192.168.1.23", 22, 6, 1.0, tcp::kSyn},
                   "203.0.113.7"}),
     [](const ::testing::TestParamInfo<SidesCase>& info) { return info.param.name; });
 

@@ -77,8 +77,7 @@ TEST(RecordBuilderTest, EveryRecordHasTheHeader) {
 }
 
 TEST(RecordBuilderTest, TimestampIsTheEventTime) {
-  const json alert =
-      builder().decision(sampleFlow(), verdict(), device(), alertDecision(), kTime);
+  const json alert = builder().decision(sampleFlow(), verdict(), device(), alertDecision(), kTime);
   EXPECT_EQ(alert.at("timestamp"), "2023-11-14T22:13:20.250000Z");
   EXPECT_EQ(builder().encounter(encounter()).at("timestamp"), "2023-11-14T22:14:50.000000Z");
   EXPECT_EQ(builder().counts(counts()).at("timestamp"), "2023-11-14T22:15:00.000000Z");

@@ -287,14 +287,30 @@ TEST(Review, AddressesOfOneDeviceAreJoinedByAStableDhcpClientId) {
   auto device = [&](const std::string& mac, const std::string& host, const std::string& id) {
     return DeviceSpec{"mac:" + mac, "192.168.10.31", mac, host, id};
   };
-  EncounterSpec a{"c1", device("5a:00:00:00:00:11", "frontdesk-pc", duid), "whatsapp",
-                  "2026-10-01T09:00:00Z", "2026-10-01T09:05:00Z", 300};
-  EncounterSpec b{"c2", device("6e:00:00:00:00:12", "FRONTDESK", duid), "whatsapp",
-                  "2026-10-20T09:00:00Z", "2026-10-20T09:05:00Z", 300};
-  EncounterSpec c{"c3", device("7a:00:00:00:00:13", "other", "ff:01:02:03:04"), "whatsapp",
-                  "2026-10-01T09:00:00Z", "2026-10-01T10:00:00Z", 3600};
-  EncounterSpec d{"c4", device("7e:00:00:00:00:14", "other2", "ff:01:02:03:04"), "whatsapp",
-                  "2026-10-01T09:30:00Z", "2026-10-01T09:40:00Z", 600};
+  EncounterSpec a{"c1",
+                  device("5a:00:00:00:00:11", "frontdesk-pc", duid),
+                  "whatsapp",
+                  "2026-10-01T09:00:00Z",
+                  "2026-10-01T09:05:00Z",
+                  300};
+  EncounterSpec b{"c2",
+                  device("6e:00:00:00:00:12", "FRONTDESK", duid),
+                  "whatsapp",
+                  "2026-10-20T09:00:00Z",
+                  "2026-10-20T09:05:00Z",
+                  300};
+  EncounterSpec c{"c3",
+                  device("7a:00:00:00:00:13", "other", "ff:01:02:03:04"),
+                  "whatsapp",
+                  "2026-10-01T09:00:00Z",
+                  "2026-10-01T10:00:00Z",
+                  3600};
+  EncounterSpec d{"c4",
+                  device("7e:00:00:00:00:14", "other2", "ff:01:02:03:04"),
+                  "whatsapp",
+                  "2026-10-01T09:30:00Z",
+                  "2026-10-01T09:40:00Z",
+                  600};
   std::vector<std::string> lines;
   for (const auto* spec : {&a, &b, &c, &d}) lines.push_back(testing::encounterJson(*spec).dump());
   writeLines(dir.file("log.jsonl"), lines);

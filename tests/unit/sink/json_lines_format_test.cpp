@@ -43,8 +43,8 @@ TEST(JsonLinesSinkTest, InvalidUtf8HostNameIsWrittenAsValidJson) {
   {
     auto sink = JsonLinesSink::open(path, unchainedOptions());
     ASSERT_TRUE(sink.has_value()) << sink.error();
-    (*sink)->write(builder().decision(sampleFlow(), verdict(), device(broken),
-                                      alertDecision(), kTime));
+    (*sink)->write(
+        builder().decision(sampleFlow(), verdict(), device(broken), alertDecision(), kTime));
     EXPECT_EQ((*sink)->written(), 1u);
   }
   const auto lines = readLines(path);
