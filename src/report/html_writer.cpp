@@ -242,8 +242,15 @@ H firstPage(const ReportData& data, const HtmlOptions& options) {
   html += "<div class=\"figures\">\n";
   html += fmt::format("<div class=\"figure\"><b>{}</b>encounters ({} calls)</div>\n",
                       thousands(data.encounters.size()), thousands(calls));
-  html += fmt::format("<div class=\"figure{}\"><b>{}</b>need a breach risk assessment</div>\n",
-                      data.assessmentsRequired ? " alarm" : "", thousands(data.assessmentsRequired));
+  // With a reviewer's decisions read, the figure says how many are still open, and only open
+  // ones raise the alarm: a decided encounter needs no more assessment.
+  bool reviewed = data.decided > 0;
+  std::string what = reviewed ? fmt::format("needed a breach risk assessment: {} open, {} decided",
+                                           thousands(data.open), thousands(data.decided))
+                              : std::string("need a breach risk assessment");
+  bool alarm = reviewed ? data.open > 0 : data.assessmentsRequired > 0;
+  html += fmt::format("<div class=\"figure{}\"><b>{}</b>{}</div>\n", alarm ? " alarm" : "",
+                      thousands(data.assessmentsRequired), what);
   html += fmt::format("<div class=\"figure\"><b>{}</b>devices</div>\n", thousands(data.devices.size()));
   html += fmt::format("<div class=\"figure\"><b>{}</b>services seen</div>\n", thousands(data.services.size()));
   html += fmt::format("<div class=\"figure\"><b>{}</b>periods of lost visibility</div>\n",

@@ -158,6 +158,9 @@ TEST(Review, DecidedEncountersAreShownDecidedAndOpenOnesComeFirst) {
 
   std::string html = readText(dir.file("out/report.html"));
   EXPECT_NE(html.find("1 open (listed first), 2 decided (1 to notify as a breach)"), std::string::npos);
+  // The summary's figure says how many of those needing an assessment are still open.
+  EXPECT_NE(html.find("<b>3</b>needed a breach risk assessment: 1 open, 2 decided</div>"),
+            std::string::npos);
   EXPECT_NE(html.find("Decided: low probability that health information was compromised"),
             std::string::npos);
   EXPECT_NE(html.find("Scheduling chat only; messages deleted."), std::string::npos);
